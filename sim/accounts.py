@@ -1,0 +1,154 @@
+"""The account table: columnar numpy state of every account, attacker and legitimate.
+
+Data model (one row per account, never one Python object per account):
+
+Observable columns (what a provider can see, and all a control may read):
+    provider        int8    provider index the account lives on
+    status          int8    PENDING (being created), ACTIVE, BANNED, CLOSED
+    created_at      int32   tick the account was opened
+    active_from     int32   tick from which it can send traffic
+    tier            int8    identity tier it was verified at (index into TIERS)
+    exit_id         int64   network exit (address) id; shared exits share ids
+    exit_type       int8    index into EXIT_TYPES (IP-intelligence class)
+    exit_matched    bool    the geo/proxy filter matched this exit
+    payment, identity, device, template   int64 indicator ids (-1: none)
+    coding_share, template_reuse, cot_share, timing_regularity   float32 traffic traits
+    demand_day, served_day, refused_day   int64 exchanges requested/served/refused today
+    served_total    int64
+    queued          bool    waiting in the review queue
+    priority        float32 queue priority
+    banned_at       int32   tick of the ban
+    ban_reason      int8    index into BAN_REASONS (review, link_analysis, sharing)
+
+Ground truth (read only by the agents that own the account and by metrics;
+never handed to a control): ``is_attacker``, ``owner`` (agent index),
+``weight`` (how many real users a sampled legitimate account stands for),
+the user's private demand traits ``rate`` and ``active_prob``, and
+``ever_refused`` (metrics bookkeeping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PENDING, ACTIVE, BANNED, CLOSED = 0, 1, 2, 3
+
+_OBSERVABLE: dict[str, type] = {
+    "provider": np.int8,
+    "status": np.int8,
+    "created_at": np.int32,
+    "active_from": np.int32,
+    "tier": np.int8,
+    "exit_id": np.int64,
+    "exit_type": np.int8,
+    "exit_matched": np.bool_,
+    "payment": np.int64,
+    "identity": np.int64,
+    "device": np.int64,
+    "template": np.int64,
+    "coding_share": np.float32,
+    "template_reuse": np.float32,
+    "cot_share": np.float32,
+    "timing_regularity": np.float32,
+    "demand_day": np.int64,
+    "served_day": np.int64,
+    "refused_day": np.int64,
+    "served_total": np.int64,
+    "queued": np.bool_,
+    "priority": np.float32,
+    "banned_at": np.int32,
+    "ban_reason": np.int8,
+}
+_TRUTH: dict[str, type] = {
+    "is_attacker": np.bool_,
+    "owner": np.int16,
+    "weight": np.float64,
+    "rate": np.float64,  # a legitimate user's mean exchanges per active day (private trait)
+    "active_prob": np.float64,  # probability the user is active on a given day
+    "ever_refused": np.bool_,  # metrics: the user had a request refused at least once
+}
+OBSERVABLE_COLUMNS: frozenset[str] = frozenset(_OBSERVABLE)
+TRUTH_COLUMNS: frozenset[str] = frozenset(_TRUTH)
+
+
+class AccountTable:
+    """Growable columnar store. Column ``c`` is read as ``table.c`` (a view of
+    the first ``n`` rows; writes go through)."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self._cap = max(int(capacity), 16)
+        self._data = {
+            name: np.zeros(self._cap, dtype=dt) for name, dt in {**_OBSERVABLE, **_TRUTH}.items()
+        }
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        data = self.__dict__.get("_data")
+        if data is None or name not in data:
+            raise AttributeError(name)
+        return data[name][: self.n]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _grow(self, needed: int) -> None:
+        cap = self._cap
+        while cap < needed:
+            cap *= 2
+        if cap != self._cap:
+            for name, arr in self._data.items():
+                new = np.zeros(cap, dtype=arr.dtype)
+                new[: self.n] = arr[: self.n]
+                self._data[name] = new
+            self._cap = cap
+
+    def add(self, count: int, **columns: np.ndarray | float | int | bool) -> np.ndarray:
+        """Append ``count`` accounts; unspecified columns are 0 (indicators -1).
+
+        Returns:
+            The new accounts' row indices.
+        """
+        unknown = set(columns) - set(self._data)
+        if unknown:
+            raise KeyError(f"unknown account columns: {sorted(unknown)}")
+        start = self.n
+        self._grow(start + count)
+        self.n = start + count
+        rows = slice(start, start + count)
+        for name in ("payment", "identity", "device", "template"):
+            self._data[name][rows] = -1
+        for name, value in columns.items():
+            self._data[name][rows] = value
+        return np.arange(start, start + count)
+
+    def start_day(self) -> None:
+        """Zero today's per-account traffic counters."""
+        for name in ("demand_day", "served_day", "refused_day"):
+            self._data[name][: self.n] = 0
+
+    def observable(self) -> ObservableAccounts:
+        """The view a provider and its controls get: observable columns only."""
+        return ObservableAccounts(self)
+
+
+@dataclass(frozen=True)
+class ObservableAccounts:
+    """Read/write access to the observable columns of an :class:`AccountTable`.
+
+    Controls receive this object and nothing else about accounts, so a control
+    cannot read the ground-truth label even by accident: asking for a truth
+    column raises ``AttributeError``.
+    """
+
+    _table: AccountTable
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in OBSERVABLE_COLUMNS:
+            return getattr(self._table, name)
+        raise AttributeError(f"{name!r} is not an observable account column")
+
+    @property
+    def n(self) -> int:
+        return self._table.n

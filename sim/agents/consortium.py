@@ -1,0 +1,70 @@
+"""The sharing consortium: the only channel between providers.
+
+Providers publish indicators of the accounts they banned; after
+``latency_days`` each other participant receives each published indicator
+with probability ``coverage`` and acts on accounts carrying it (``ban`` or
+``review``). In the status quo it is inert (``policy.sharing.enabled=false``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ..accounts import ACTIVE, PENDING
+from ..config import SharingConfig
+from ..indicators import COLUMN, sharing_mask
+
+if TYPE_CHECKING:
+    from ..model import DistillationModel
+
+
+class SharingConsortium(mesa.Agent):
+    """Carries indicators of banned accounts between participating providers."""
+
+    def __init__(self, model: DistillationModel, cfg: SharingConfig) -> None:
+        super().__init__(model)
+        self.cfg = cfg
+        self.stream = model.streams.generator("consortium")
+        self._outbox: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (due tick, source, ids by kind)
+        self.matches = 0
+
+    def publish(self, source: int, banned_rows: np.ndarray) -> None:
+        """A provider publishes the indicators of accounts it banned today."""
+        if not self.cfg.enabled or source not in self.cfg.participants or banned_rows.size == 0:
+            return
+        view = self.model.providers[source].view
+        ids = {kind: np.unique(getattr(view, COLUMN[kind])[banned_rows]) for kind in self.cfg.indicators}
+        due = self.model.clock.tick + int(round(self.cfg.latency_days * 24))
+        self._outbox.append((due, source, ids))
+
+    def deliver(self) -> None:
+        """Hand over every message whose latency has passed."""
+        if not self._outbox:
+            return
+        tick = self.model.clock.tick
+        due = [m for m in self._outbox if m[0] <= tick]
+        self._outbox = [m for m in self._outbox if m[0] > tick]
+        for _, source, ids in due:
+            for dest in self.cfg.participants:
+                if dest == source:
+                    continue
+                self._apply(dest, ids)
+
+    def _apply(self, dest: int, ids: dict[str, np.ndarray]) -> None:
+        provider = self.model.providers[dest]
+        view = provider.view
+        live = (view.provider == dest) & ((view.status == ACTIVE) | (view.status == PENDING))
+        hit = np.zeros(view.n, dtype=bool)
+        for kind, values in ids.items():
+            received = values[self.stream.random(values.size) < self.cfg.coverage]
+            hit |= sharing_mask(getattr(view, COLUMN[kind]), received, self.model.indicators.size(kind))
+        rows = np.flatnonzero(hit & live)
+        self.matches += int(rows.size)
+        if self.cfg.action == "ban":
+            provider.ban(rows, "sharing")
+        else:
+            rows = rows[~view.queued[rows] & (view.status[rows] == ACTIVE)]
+            provider.queue.enqueue(view, rows, np.full(rows.size, self.model.cfg.policy.review.link_priority, np.float32))

@@ -1,0 +1,190 @@
+"""Legitimate users: one agent per segment, each a weighted sample of a real population.
+
+Sampling: segment ``s`` on provider ``p`` gets
+``n = sample_size * sample_share_s * legit_sample_share_p`` simulated accounts,
+each standing for ``weight = real_users_p * population_share_s / n`` real users
+(stratified, so rare heavy segments are well represented).
+
+Demand: a user is active on a day with probability ``active_day_prob``; an
+active user's exchanges that day are Poisson with the user's own mean
+``rate``, drawn once per user from a lognormal (median ``demand_median``,
+sigma ``demand_sigma``) or, when ``demand_tail_alpha > 0``, a Pareto with that
+index and the same median (heavy-tailed API and agent users). Within a day the
+demand follows a sinusoidal daily cycle (``daily_cycle_amplitude``).
+
+Resolution: with ``run.legit_resolution=day`` the whole day's demand is drawn
+and served at the day's first tick (no control in the stack acts on the hour
+for these accounts, so this equals hour-by-hour simulation in distribution; a
+test checks it); with ``hour`` it is drawn hour by hour.
+
+Sign-ups: each day ``Poisson(signup_rate_per_day * n)`` new users try to open
+an account and each abandons with the drop-off of the provider's required tier.
+
+A user whose requests were refused reconnects through a new direct exit with
+probability ``reconnect_prob`` the next day (turns off the VPN).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ..accounts import ACTIVE
+from ..calendar import HOURS_PER_DAY
+from ..config import EXIT_TYPES, TIERS, PopulationConfig, SegmentSpec
+
+if TYPE_CHECKING:
+    from ..model import DistillationModel
+
+TRAIT_CONCENTRATION = 10.0  # Beta(m*k, (1-m)*k): per-user spread of traffic traits around the segment mean
+ACCOUNT_AGE_MAX_DAYS = 365  # existing users' account ages are uniform on [0, this]
+
+
+def daily_cycle(amplitude: float) -> np.ndarray:
+    """Share of a day's demand in each hour: a sinusoid peaking mid-afternoon."""
+    h = np.arange(HOURS_PER_DAY)
+    w = 1.0 + amplitude * np.sin(2 * np.pi * (h - 9) / HOURS_PER_DAY)
+    return w / w.sum()
+
+
+class LegitimatePopulation(mesa.Agent):
+    """One segment of legitimate users across providers."""
+
+    def __init__(
+        self,
+        model: DistillationModel,
+        owner: int,
+        segment: SegmentSpec,
+        population: PopulationConfig,
+        sample_by_provider: list[int],
+        weight_by_provider: list[float],
+    ) -> None:
+        super().__init__(model)
+        self.owner = owner
+        self.segment = segment
+        self.pop = population
+        self.stream = model.streams.generator(f"population/{segment.name}")
+        self.weight_by_provider = np.array(weight_by_provider)
+        self.cycle = daily_cycle(population.daily_cycle_amplitude)
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.signups_attempted = 0.0  # weighted (real users)
+        self.signups_lost = 0.0  # weighted
+        self._active_today = np.zeros(0, dtype=bool)
+        for p, n in enumerate(sample_by_provider):
+            if n > 0:
+                age = self.stream.uniform(0, ACCOUNT_AGE_MAX_DAYS * HOURS_PER_DAY, size=n)
+                self._add_users(p, n, created_at=-np.ceil(age).astype(np.int32))
+
+    # ------------------------------------------------------------------ users
+
+    def _draw_rate(self, n: int) -> np.ndarray:
+        s = self.segment
+        if s.demand_tail_alpha > 0:
+            # Pareto with index alpha and median demand_median.
+            x_m = s.demand_median / 2.0 ** (1.0 / s.demand_tail_alpha)
+            return x_m * (1.0 + self.stream.pareto(s.demand_tail_alpha, size=n))
+        return s.demand_median * np.exp(s.demand_sigma * self.stream.standard_normal(n))
+
+    def _trait(self, mean: float, n: int) -> np.ndarray:
+        if mean <= 0.0 or mean >= 1.0:
+            return np.full(n, mean)
+        k = TRAIT_CONCENTRATION
+        return self.stream.beta(mean * k, (1.0 - mean) * k, size=n)
+
+    def _add_users(self, provider: int, n: int, created_at: np.ndarray | int) -> np.ndarray:
+        model = self.model
+        s = self.segment
+        rows = model.accounts.add(
+            n,
+            provider=provider,
+            status=ACTIVE,
+            created_at=created_at,
+            active_from=created_at,
+            tier=model.providers[provider].required_tier,
+            payment=model.indicators.new("payment", n),
+            identity=model.indicators.new("identity", n),
+            device=model.indicators.new("device", n),
+            coding_share=self._trait(s.coding_share, n),
+            template_reuse=self._trait(s.template_reuse, n),
+            cot_share=self._trait(s.cot_share, n),
+            timing_regularity=self._trait(s.timing_regularity, n),
+            is_attacker=False,
+            owner=self.owner,
+            weight=self.weight_by_provider[provider],
+            rate=self._draw_rate(n),
+            active_prob=s.active_day_prob,
+        )
+        self._assign_exits(rows, initial=True)
+        self.rows = np.concatenate([self.rows, rows])
+        return rows
+
+    def _assign_exits(self, rows: np.ndarray, initial: bool) -> None:
+        """Direct, VPN or CGNAT exits; VPN and CGNAT exits are shared by several users."""
+        model = self.model
+        table = model.accounts
+        n = rows.size
+        s = self.segment
+        if initial:
+            u = self.stream.random(n)
+            kind = np.where(u < s.vpn_share, 1, np.where(u < s.vpn_share + s.cgnat_share, 2, 0))
+        else:  # reconnecting without the VPN
+            kind = np.zeros(n, dtype=np.int64)
+        ids = model.indicators.new("network", n)
+        shared = kind > 0
+        if shared.any():
+            pool = max(1, int(np.ceil(shared.sum() / self.pop.users_per_shared_exit)))
+            pool_ids = model.indicators.new("network", pool)
+            ids[shared] = pool_ids[self.stream.integers(0, pool, size=int(shared.sum()))]
+        codes = np.array([EXIT_TYPES.index(t) for t in ("direct", "vpn", "cgnat")], dtype=np.int8)
+        table.exit_id[rows] = ids
+        table.exit_type[rows] = codes[kind]
+        for p in np.unique(table.provider[rows]):
+            model.providers[p].observe_new(rows[table.provider[rows] == p])
+
+    # ------------------------------------------------------------------ daily
+
+    def start_day(self) -> None:
+        """Reconnect refused users; new users sign up (or abandon at the gate)."""
+        model = self.model
+        table = model.accounts
+        live = self.rows[table.status[self.rows] == ACTIVE]
+        refused = live[table.refused_day[live] > 0]
+        if refused.size:
+            moving = refused[self.stream.random(refused.size) < self.pop.reconnect_prob]
+            if moving.size:
+                self._assign_exits(moving, initial=False)
+        self.rows = live  # banned users leave the population
+        for p, weight in enumerate(self.weight_by_provider):
+            n_here = int(np.count_nonzero(table.provider[live] == p))
+            if n_here == 0:
+                continue
+            applicants = int(self.stream.poisson(self.pop.signup_rate_per_day * n_here))
+            tier = TIERS[model.providers[p].required_tier]
+            lost = int(self.stream.binomial(applicants, getattr(model.cfg.costs.signup_dropoff, tier)))
+            self.signups_attempted += applicants * weight
+            self.signups_lost += lost * weight
+            if applicants - lost > 0:
+                self._add_users(p, applicants - lost, created_at=model.clock.tick)
+        self._active_today = self.stream.random(self.rows.size) < table.active_prob[self.rows]
+
+    def send(self) -> None:
+        """Today's demand (at the day's first tick) or this hour's demand."""
+        model = self.model
+        clock = model.clock
+        by_day = model.cfg.run.legit_resolution == "day"
+        if by_day and not clock.is_day_start:
+            return
+        table = model.accounts
+        rows = self.rows
+        share = 1.0 if by_day else self.cycle[clock.hour]
+        ok = self._active_today & (table.status[rows] == ACTIVE)
+        rows = rows[ok]
+        demand = self.stream.poisson(table.rate[rows] * share)
+        for p in range(len(self.weight_by_provider)):
+            sel = table.provider[rows] == p
+            if not sel.any():
+                continue
+            batch = model.providers[p].serve(rows[sel], demand[sel])
+            model.ledger.book(attacker=False, batch=batch)

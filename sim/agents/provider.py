@@ -1,0 +1,107 @@
+"""The defender: a provider running its stack of controls over its own accounts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ..accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
+from ..config import PolicyConfig
+from ..controls import Control, DayContext, IdentityGating, Phase, TrafficBatch, build_stack
+from ..review import ReviewOutcome, ReviewQueue
+
+if TYPE_CHECKING:
+    from ..model import DistillationModel
+
+# Why an account was banned (the ``ban_reason`` bookkeeping of a provider).
+BAN_REASONS: tuple[str, ...] = ("review", "link_analysis", "sharing")
+
+
+class Provider(mesa.Agent):
+    """Serves traffic through its FILTER controls; at day end runs FLAG controls,
+    human review, bans and PROPAGATE controls. Sees observable columns only."""
+
+    def __init__(self, model: DistillationModel, index: int, name: str, policy: PolicyConfig) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.view: ObservableAccounts = model.accounts.observable()
+        streams = model.streams
+        self.controls: list[Control] = build_stack(policy, index, streams)
+        self.gating = IdentityGating(policy.identity_gating)
+        self.queue = ReviewQueue(
+            policy.review,
+            policy.detector.weights,
+            streams.generator(f"provider/{index}/review"),
+        )
+        self._filters = [c for c in self.controls if c.phase is Phase.FILTER]
+        self._flaggers = [c for c in self.controls if c.phase is Phase.FLAG]
+        self._propagators = [c for c in self.controls if c.phase is Phase.PROPAGATE]
+        self.last_review = ReviewOutcome(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
+        self.bans_by_reason = dict.fromkeys(BAN_REASONS, 0)
+        self._banned_today: list[np.ndarray] = []
+
+    @property
+    def required_tier(self) -> int:
+        """Identity tier a new account must pass (announced on the sign-up page)."""
+        return self.gating.tier
+
+    def observe_new(self, rows: np.ndarray) -> None:
+        """Accounts ``rows`` were opened here or changed exit."""
+        for control in self.controls:
+            control.observe(self.view, rows)
+
+    def serve(self, rows: np.ndarray, demand: np.ndarray) -> TrafficBatch:
+        """Run a batch of requests through the FILTER controls and book it."""
+        batch = TrafficBatch(self.view, rows, demand, self.model.clock)
+        for control in self._filters:
+            control.apply(batch)
+        v = self.view
+        served = demand - batch.refused
+        v.demand_day[rows] += demand
+        v.served_day[rows] += served
+        v.refused_day[rows] += batch.refused
+        v.served_total[rows] += served
+        return batch
+
+    def end_day(self) -> None:
+        """Detect, review, ban, propagate: the provider's end-of-day routine."""
+        model = self.model
+        self._banned_today = []
+        ctx = DayContext(
+            view=self.view,
+            clock=model.clock,
+            provider=self.index,
+            enqueue=self._enqueue,
+            ban=self.ban,
+            banned_today=np.zeros(0, dtype=np.int64),
+            indicator_sizes={k: model.indicators.size(k) for k in ("network", "payment", "identity", "device", "template")},
+        )
+        for control in self._flaggers:
+            control.apply(ctx)
+        outcome = self.queue.review(self.view, self.index, model.clock.tick, model.review_load)
+        self.last_review = outcome
+        self.ban(outcome.rows[outcome.banned], "review")
+        ctx.banned_today = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today
+        for control in self._propagators:
+            control.apply(ctx)
+        if self._banned_today:
+            model.consortium.publish(self.index, np.concatenate(self._banned_today))
+
+    def _enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
+        self.queue.enqueue(self.view, rows, priority)
+
+    def ban(self, rows: np.ndarray, reason: str) -> None:
+        """Ban accounts ``rows`` now (idempotent for already-banned rows)."""
+        v = self.view
+        rows = rows[(v.status[rows] == ACTIVE) | (v.status[rows] == PENDING)]
+        if rows.size == 0:
+            return
+        v.status[rows] = BANNED
+        v.queued[rows] = False
+        v.banned_at[rows] = self.model.clock.tick
+        v.ban_reason[rows] = BAN_REASONS.index(reason)
+        self.bans_by_reason[reason] += int(rows.size)
+        self._banned_today.append(rows)

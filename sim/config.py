@@ -1,0 +1,507 @@
+"""Typed configuration: the schema Hydra composes into, and its validation.
+
+Every behaviour of the model is a value here. Each field carries its allowed
+range in ``metadata`` (see :func:`between`), and :func:`validate` walks the
+composed tree and rejects a bad value *before* a run starts with a message that
+names the full key, the value and the allowed range. Typos in keys and wrong
+types are caught by OmegaConf's struct mode, because the YAML files are merged
+onto these dataclasses.
+
+The tree has one branch per swappable concern (Hydra config group):
+``scenario`` (the world and the campaign), ``attacker`` (the operator's
+strategy), ``policy`` (the defenders' controls), ``population`` (the legitimate
+users), ``costs`` (prices the attacker pays), ``calibration`` (values fitted by
+``experiments/calibrate.py``) and ``run`` (numerics that do not change results
+in distribution).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+INF = math.inf
+
+
+class ConfigError(ValueError):
+    """A configuration value is outside what the model allows."""
+
+
+def between(default: Any, lo: float = -INF, hi: float = INF, *, integer: bool = False) -> Any:
+    """A dataclass field whose value must lie in ``[lo, hi]``."""
+    return field(default=default, metadata={"range": (lo, hi), "integer": integer})
+
+
+def prob(default: float) -> Any:
+    """A probability or share: a value in ``[0, 1]``."""
+    return between(default, 0.0, 1.0)
+
+
+def nonneg(default: float) -> Any:
+    """A count, price or duration: a value ``>= 0``."""
+    return between(default, 0.0, INF)
+
+
+def count(default: int, lo: int = 0) -> Any:
+    """An integer count ``>= lo``."""
+    return between(default, lo, INF, integer=True)
+
+
+# Exit (network) types. An account reaches the provider through one exit;
+# the provider sees the address, and IP intelligence classifies it with some
+# recall per type (geo filter). The names are the keys used in configs.
+EXIT_TYPES: tuple[str, ...] = (
+    "direct",
+    "vpn",
+    "cgnat",
+    "residential_proxy",
+    "mobile_proxy",
+    "datacenter",
+)
+PROXY_TYPES: tuple[str, ...] = ("residential_proxy", "mobile_proxy", "datacenter")
+
+# Identity tiers, weakest to strongest (identity gating).
+TIERS: tuple[str, ...] = ("email", "phone", "payment", "document", "organisation")
+
+CAPABILITIES: tuple[str, ...] = ("coding", "agentic", "long_horizon", "other")
+
+
+# --------------------------------------------------------------------------- world
+
+
+@dataclass
+class ProviderSpec:
+    """One model provider and the real legitimate user base it stands for."""
+
+    name: str = MISSING
+    real_users: float = between(30e6, 1.0)  # A: monthly active users; range 10M-300M
+    legit_sample_share: float = prob(1.0)  # share of the legitimate sample placed here
+
+
+@dataclass
+class OperatorSpec:
+    """One attacking operator's campaign (what it wants, not how it goes about it)."""
+
+    name: str = MISSING
+    target_exchanges: int = count(28_800_000, 0)
+    budget_usd: float = nonneg(1e8)
+    # Share of the operator's traffic sent to each provider (by provider index).
+    provider_shares: list[float] = field(default_factory=lambda: [1.0, 0.0, 0.0])
+    capability_mix: dict[str, float] = field(
+        default_factory=lambda: {"coding": 0.5, "agentic": 0.3, "long_horizon": 0.2, "other": 0.0}
+    )
+
+
+@dataclass
+class ScenarioConfig:
+    """The world: providers, operators, and the campaign window (ISO dates, inclusive)."""
+
+    name: str = MISSING
+    start_date: str = MISSING
+    end_date: str = MISSING
+    # Extra days simulated after end_date so that delays can be measured; the
+    # operator keeps going only until it reaches its target.
+    overrun_days: int = count(0)
+    # Share of the target that counts as "reached" for days_to_target; the
+    # reported totals are approximate (~28.8M), so 0.99 is within their precision.
+    target_reached_fraction: float = between(0.99, 0.5, 1.0)
+    providers: list[ProviderSpec] = field(default_factory=list)
+    operators: list[OperatorSpec] = field(default_factory=list)
+
+
+@dataclass
+class ProxyMix:
+    """Share of the operator's exits by proxy type."""
+
+    residential_proxy: float = prob(0.7)
+    mobile_proxy: float = prob(0.2)
+    datacenter: float = prob(0.1)
+
+
+@dataclass
+class AttackerConfig:
+    """The operator's strategy: how it builds, paces and replaces its fleet."""
+
+    name: str = MISSING
+    # Planned exchanges per account-day; the fleet is sized as
+    # target / (pace * window days) * (1 + spare_fraction).
+    pace_per_account_day: float = between(26.0, 0.1)
+    # How far above plan the operator pushes an account before it opens more.
+    max_pace_multiplier: float = between(2.0, 1.0)
+    spare_fraction: float = nonneg(0.0)
+    ramp_days: float = nonneg(3.0)  # initial fleet comes online over this many days
+    replacement_lead_days: float = nonneg(2.0)  # CALIBRATION: 2 d (0.5-7), A
+    proxy_mix: ProxyMix = field(default_factory=ProxyMix)
+    # Indicator reuse: how many accounts share one of each indicator.
+    accounts_per_proxy: int = count(1, 1)
+    accounts_per_payment: int = count(5, 1)
+    accounts_per_identity: int = count(1, 1)
+    accounts_per_device: int = count(10, 1)
+    accounts_per_template: int = count(500, 1)
+    # Distinguishing traffic traits (before scaling by the fitted footprint).
+    template_reuse: float = prob(0.6)
+    cot_share: float = prob(0.3)
+    timing_regularity: float = prob(0.8)
+    # Scale of the traits above as the detector sees them; fitted per strategy.
+    footprint: float = nonneg(1.0)
+    rotate_exit_on_refusal: bool = True
+
+
+@dataclass
+class SegmentSpec:
+    """One segment of legitimate users (casual, developer, API business, evaluator)."""
+
+    name: str = MISSING
+    population_share: float = prob(0.25)  # share of real users
+    sample_share: float = prob(0.25)  # share of the simulated sample (stratified)
+    demand_median: float = between(5.0, 0.0)  # exchanges per active day
+    demand_sigma: float = nonneg(1.3)  # lognormal body
+    demand_tail_alpha: float = nonneg(0.0)  # >0: Pareto tail with this index
+    active_day_prob: float = prob(0.3)  # probability a user is active on a given day
+    coding_share: float = prob(0.4)
+    template_reuse: float = prob(0.05)
+    cot_share: float = prob(0.05)
+    timing_regularity: float = prob(0.1)
+    vpn_share: float = prob(0.28)
+    cgnat_share: float = prob(0.25)
+
+
+@dataclass
+class PopulationConfig:
+    """The weighted sample of legitimate users standing for the real population."""
+
+    name: str = MISSING
+    sample_size: int = count(250_000)
+    signup_rate_per_day: float = prob(0.002)  # new sign-ups per day, share of users; A
+    users_per_shared_exit: float = between(20.0, 1.0)  # users behind one CGNAT or VPN exit; A
+    # Daily probability that a user whose requests were refused changes exit
+    # (turns off the VPN, reconnects); A.
+    reconnect_prob: float = prob(0.5)
+    # Probability that a residential/mobile proxy exit is a real user's address
+    # (proxies run on consumer connections); A, range 0.01-0.5.
+    proxy_exit_legit_overlap: float = prob(0.1)
+    # Peak-to-mean ratio of the sinusoidal daily cycle of legitimate demand.
+    daily_cycle_amplitude: float = prob(0.5)
+    segments: list[SegmentSpec] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- policy
+
+
+@dataclass
+class ExitMatchProb:
+    """Probability that the geo/proxy filter matches an exit, by exit type."""
+
+    direct: float = prob(0.0)
+    vpn: float = prob(0.02)
+    cgnat: float = prob(0.005)
+    residential_proxy: float = prob(0.2)
+    mobile_proxy: float = prob(0.05)
+    datacenter: float = prob(0.9)
+
+
+@dataclass
+class GeoFilterConfig:
+    """Refuses traffic from restricted regions and detected proxies."""
+
+    enabled: bool = False
+    match_prob: ExitMatchProb = field(default_factory=ExitMatchProb)
+
+
+@dataclass
+class DetectorWeights:
+    """Weights of the observable features in the behavioural score."""
+
+    volume: float = 1.0  # log10(1 + exchanges today)
+    coding: float = 0.5  # coding share of the account's traffic
+    template: float = 2.0  # prompt-template reuse
+    cot: float = 2.0  # chain-of-thought elicitation share
+    timing: float = 1.0  # timing regularity
+    young: float = 0.5  # exp(-age / 30 days)
+    network: float = 0.5  # exit matched by the geo filter's IP intelligence
+
+
+@dataclass
+class DetectorConfig:
+    """Behavioural detector: score = w . features + noise; flag above threshold."""
+
+    enabled: bool = False
+    threshold: float = 4.0
+    noise_sd: float = between(0.5, 1e-9)
+    weights: DetectorWeights = field(default_factory=DetectorWeights)
+
+
+@dataclass
+class ReviewConfig:
+    """Human review of flagged accounts, highest priority first, up to capacity."""
+
+    capacity_per_day: float = nonneg(3000.0)  # real reviews per day per provider; A
+    noise_sd: float = between(0.25, 1e-9)
+    ban_threshold: float = 4.0
+    link_priority: float = 10.0  # queue priority of accounts flagged by link analysis
+
+
+@dataclass
+class LinkAnalysisConfig:
+    """A ban propagates along strong indicators and feeds review along weak ones."""
+
+    enabled: bool = False
+    ban_on: list[str] = field(default_factory=lambda: ["identity", "payment"])
+    review_on: list[str] = field(default_factory=lambda: ["network", "device"])
+
+
+@dataclass
+class IdentityGatingConfig:
+    """The verification tier required to open an account."""
+
+    enabled: bool = False
+    tier: str = "phone"
+
+
+@dataclass
+class SharingConfig:
+    """Cross-provider sharing of indicators of banned accounts."""
+
+    enabled: bool = False
+    participants: list[int] = field(default_factory=lambda: [0, 1, 2])
+    indicators: list[str] = field(default_factory=lambda: ["payment", "identity", "network"])
+    latency_days: float = nonneg(3.0)
+    coverage: float = prob(0.5)
+    action: str = "review"
+
+
+@dataclass
+class PolicyConfig:
+    """The defenders' control stack; every control is switchable."""
+
+    name: str = MISSING
+    identity_gating: IdentityGatingConfig = field(default_factory=IdentityGatingConfig)
+    geo_filter: GeoFilterConfig = field(default_factory=GeoFilterConfig)
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
+    link_analysis: LinkAnalysisConfig = field(default_factory=LinkAnalysisConfig)
+    sharing: SharingConfig = field(default_factory=SharingConfig)
+
+
+# --------------------------------------------------------------------------- costs etc.
+
+
+@dataclass
+class TierCosts:
+    """Attacker's price per identity at each tier (USD); CALIBRATION 'Attacker costs'."""
+
+    email: float = nonneg(0.05)  # A
+    phone: float = nonneg(0.5)  # R, $0.20-1.00
+    payment: float = nonneg(4.0)  # R, stolen/prepaid card, $1-12
+    document: float = nonneg(15.0)  # C/R, $8-40
+    organisation: float = nonneg(30.0)  # A: document plus a shell organisation
+
+
+@dataclass
+class DropOff:
+    """Legitimate sign-up drop-off at each tier (share who abandon)."""
+
+    email: float = prob(0.0)
+    phone: float = prob(0.05)  # A, 0.02-0.10
+    payment: float = prob(0.10)  # A
+    document: float = prob(0.20)  # C/R, 0.09-0.35
+    organisation: float = prob(0.35)  # A
+
+
+@dataclass
+class CostsConfig:
+    """Prices the attacker pays (CALIBRATION 'Attacker costs')."""
+
+    identity: TierCosts = field(default_factory=TierCosts)
+    signup_dropoff: DropOff = field(default_factory=DropOff)
+    proxy_per_gb: dict[str, float] = field(
+        default_factory=lambda: {"residential_proxy": 3.0, "mobile_proxy": 8.0, "datacenter": 0.5}
+    )
+    bytes_per_exchange: float = nonneg(50e3)  # A, 10-200 KB
+    output_tokens_per_exchange: float = nonneg(500.0)  # E: 14.4B tokens / 28.8M
+    input_output_ratio: float = nonneg(10.0)  # A, 3-30
+    output_price_per_mtok: float = nonneg(15.0)  # C, $15-75
+    input_price_per_mtok: float = nonneg(3.0)  # C, Sonnet-class list price
+    device_cost: float = nonneg(0.0)  # A: emulated fingerprints are free
+
+
+@dataclass
+class CalibrationConfig:
+    """Values fitted by experiments/calibrate.py (see docs/calibration.md)."""
+
+    detector_threshold: float = 4.0
+    footprint: float = nonneg(1.0)
+
+
+@dataclass
+class RunConfig:
+    """Numerical settings that do not change results in distribution."""
+
+    # 'day': legitimate accounts advance a day at a time (principle 3);
+    # 'hour': hour by hour (slower; used to test that both agree).
+    legit_resolution: str = "day"
+    write_daily: bool = True
+
+
+@dataclass
+class SimConfig:
+    """The whole composed configuration of one run."""
+
+    seed: int = count(0)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    attacker: AttackerConfig = field(default_factory=AttackerConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    population: PopulationConfig = field(default_factory=PopulationConfig)
+    costs: CostsConfig = field(default_factory=CostsConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _fail(path: str, value: Any, allowed: str) -> ConfigError:
+    return ConfigError(f"invalid config: {path}={value!r}; allowed: {allowed}")
+
+
+def _check_range(path: str, value: Any, meta: dict) -> None:
+    lo, hi = meta["range"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(path, value, f"a number in [{lo}, {hi}]")
+    if math.isnan(value) or not lo <= value <= hi:
+        kind = "an integer" if meta.get("integer") else "a number"
+        raise _fail(path, value, f"{kind} in [{lo}, {hi}]")
+    if meta.get("integer") and float(value) != int(value):
+        raise _fail(path, value, f"an integer in [{lo}, {hi}]")
+
+
+def _walk(obj: Any, path: str) -> None:
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            sub = f"{path}.{f.name}" if path else f.name
+            if "range" in f.metadata:
+                _check_range(sub, value, f.metadata)
+            _walk(value, sub)
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            _walk(item, f"{path}[{i}]")
+
+
+def _check_share(path: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise _fail(path, value, "a probability in [0, 1]")
+
+
+def _parse_date(path: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _fail(path, value, "an ISO date, e.g. 2026-04-22") from None
+
+
+def _check_choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise _fail(path, value, "one of " + ", ".join(allowed))
+
+
+def _check_sums_to_one(path: str, values: list[float]) -> None:
+    total = sum(values)
+    if values and abs(total - 1.0) > 1e-6:
+        raise _fail(path, values, f"shares that sum to 1 (they sum to {total:.6g})")
+
+
+def validate(cfg: SimConfig) -> SimConfig:
+    """Check every value against its allowed range and every cross-field rule.
+
+    Raises:
+        ConfigError: naming the full key, the value and what is allowed.
+    """
+    _walk(cfg, "")
+    sc = cfg.scenario
+    start = _parse_date("scenario.start_date", sc.start_date)
+    end = _parse_date("scenario.end_date", sc.end_date)
+    if end < start:
+        raise _fail("scenario.end_date", sc.end_date, f"a date on or after scenario.start_date={sc.start_date}")
+    if not sc.providers:
+        raise _fail("scenario.providers", [], "at least one provider")
+    n_prov = len(sc.providers)
+    for i, op in enumerate(sc.operators):
+        key = f"scenario.operators[{i}]"
+        if len(op.provider_shares) != n_prov:
+            raise _fail(f"{key}.provider_shares", op.provider_shares, f"one share per provider ({n_prov})")
+        for j, s in enumerate(op.provider_shares):
+            _check_share(f"{key}.provider_shares[{j}]", s)
+        _check_sums_to_one(f"{key}.provider_shares", list(op.provider_shares))
+        for cap, s in op.capability_mix.items():
+            _check_choice(f"{key}.capability_mix", cap, CAPABILITIES)
+            _check_share(f"{key}.capability_mix.{cap}", s)
+        _check_sums_to_one(f"{key}.capability_mix", list(op.capability_mix.values()))
+    _check_sums_to_one("scenario.providers[*].legit_sample_share", [p.legit_sample_share for p in sc.providers])
+    mix = cfg.attacker.proxy_mix
+    _check_sums_to_one("attacker.proxy_mix", [mix.residential_proxy, mix.mobile_proxy, mix.datacenter])
+    segs = cfg.population.segments
+    if cfg.population.sample_size > 0:
+        if not segs:
+            raise _fail("population.segments", [], "at least one segment when population.sample_size > 0")
+        _check_sums_to_one("population.segments[*].population_share", [s.population_share for s in segs])
+        _check_sums_to_one("population.segments[*].sample_share", [s.sample_share for s in segs])
+    for i, s in enumerate(segs):
+        if s.vpn_share + s.cgnat_share > 1.0:
+            raise _fail(f"population.segments[{i}].vpn_share", s.vpn_share, f"at most 1 - cgnat_share ({1 - s.cgnat_share:g})")
+    pol = cfg.policy
+    _check_choice("policy.identity_gating.tier", pol.identity_gating.tier, TIERS)
+    for ind in pol.link_analysis.ban_on:
+        _check_choice("policy.link_analysis.ban_on", ind, INDICATORS)
+    for ind in pol.link_analysis.review_on:
+        _check_choice("policy.link_analysis.review_on", ind, INDICATORS)
+    for ind in pol.sharing.indicators:
+        _check_choice("policy.sharing.indicators", ind, INDICATORS)
+    _check_choice("policy.sharing.action", pol.sharing.action, ("ban", "review"))
+    for j, p in enumerate(pol.sharing.participants):
+        if not 0 <= p < n_prov:
+            raise _fail(f"policy.sharing.participants[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
+    for k, v in cfg.costs.proxy_per_gb.items():
+        _check_choice("costs.proxy_per_gb", k, PROXY_TYPES)
+        if v < 0:
+            raise _fail(f"costs.proxy_per_gb.{k}", v, "a number in [0, inf]")
+    _check_choice("run.legit_resolution", cfg.run.legit_resolution, ("day", "hour"))
+    return cfg
+
+
+# Indicator types an account carries (link analysis, sharing).
+INDICATORS: tuple[str, ...] = ("network", "payment", "identity", "device", "template")
+
+
+def from_hydra(cfg: DictConfig | dict) -> SimConfig:
+    """Turn a composed Hydra config into a validated :class:`SimConfig`.
+
+    Keys Hydra adds (``hydra``) and keys that are not part of the model (a
+    sweep's bookkeeping) are ignored; everything else must match the schema.
+    """
+    if isinstance(cfg, DictConfig):
+        container = OmegaConf.to_container(cfg, resolve=True)
+    else:
+        container = dict(cfg)
+    fields = {f.name for f in dataclasses.fields(SimConfig)}
+    container = {k: v for k, v in container.items() if k in fields}
+    schema = OmegaConf.structured(SimConfig)
+    merged = OmegaConf.merge(schema, container)
+    return validate(OmegaConf.to_object(merged))
+
+
+def to_dict(cfg: SimConfig) -> dict:
+    """Plain nested dict of a config (for hashing, provenance and writing)."""
+    return OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
+
+
+def window_days(cfg: SimConfig) -> int:
+    """Number of days in the campaign window (both ends inclusive)."""
+    start = dt.date.fromisoformat(cfg.scenario.start_date)
+    end = dt.date.fromisoformat(cfg.scenario.end_date)
+    return (end - start).days + 1

@@ -1,0 +1,44 @@
+"""Controls: each a small module, built from the policy config by name."""
+
+from __future__ import annotations
+
+from ..config import PolicyConfig
+from ..streams import Streams
+from .base import Control, DayContext, Phase, TrafficBatch
+from .detector import Detector
+from .geo_filter import GeoFilter
+from .identity_gating import IdentityGating
+from .link_analysis import LinkAnalysis
+
+# Controls that refuse traffic (their refusals are reported per control).
+FILTER_CONTROLS: tuple[str, ...] = ("geo_filter",)
+
+__all__ = [
+    "FILTER_CONTROLS",
+    "Control",
+    "DayContext",
+    "Phase",
+    "TrafficBatch",
+    "IdentityGating",
+    "build_stack",
+]
+
+
+def build_stack(policy: PolicyConfig, provider: int, streams: Streams) -> list[Control]:
+    """The enabled controls of ``policy`` for one provider, in phase order.
+
+    Each control gets its own named random stream, so switching one on or off
+    leaves every other draw unchanged.
+    """
+    prefix = f"provider/{provider}/"
+    builders = {
+        "geo_filter": lambda c: GeoFilter(c, streams.hash_key(prefix + "geo_filter")),
+        "detector": lambda c: Detector(c, streams.generator(prefix + "detector")),
+        "link_analysis": lambda c: LinkAnalysis(c, policy.review.link_priority),
+    }
+    stack: list[Control] = []
+    for name, build in builders.items():
+        cfg = getattr(policy, name)
+        if cfg.enabled:
+            stack.append(build(cfg))
+    return stack

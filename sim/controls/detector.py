@@ -1,0 +1,58 @@
+"""Behavioural detector: a score from observable features plus noise, against a threshold.
+
+Formula, for an active account ``i`` with traffic on day ``d``::
+
+    mu_i = w_volume * log10(1 + requests_i,d) + w_coding * coding_share_i
+         + w_template * template_reuse_i + w_cot * cot_share_i
+         + w_timing * timing_regularity_i + w_young * exp(-age_i / 30 d)
+         + w_network * exit_matched_i
+    score_i,d = mu_i + N(0, noise_sd)          flag  <=>  score_i,d > threshold
+
+Flagged accounts join the provider's review queue with priority ``score``.
+Legitimate heavy coders, automated API businesses and evaluators score high
+too, so the threshold trades blocked campaign against wrongful review load.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..accounts import ACTIVE, ObservableAccounts
+from ..calendar import HOURS_PER_DAY
+from ..config import DetectorConfig, DetectorWeights
+from .base import Control, DayContext, Phase
+
+AGE_SCALE_DAYS = 30.0
+
+
+def feature_score(view: ObservableAccounts, rows: np.ndarray, w: DetectorWeights, tick: int) -> np.ndarray:
+    """The noiseless score ``mu`` of accounts ``rows`` from observable columns only."""
+    age_days = (tick - view.created_at[rows]) / HOURS_PER_DAY
+    return (
+        w.volume * np.log10(1.0 + view.demand_day[rows])
+        + w.coding * view.coding_share[rows]
+        + w.template * view.template_reuse[rows]
+        + w.cot * view.cot_share[rows]
+        + w.timing * view.timing_regularity[rows]
+        + w.young * np.exp(-age_days / AGE_SCALE_DAYS)
+        + w.network * view.exit_matched[rows]
+    )
+
+
+class Detector(Control):
+    name = "detector"
+    phase = Phase.FLAG
+
+    def __init__(self, cfg: DetectorConfig, rng: np.random.Generator) -> None:
+        self.cfg = cfg
+        self.rng = rng
+        self.flagged = 0
+
+    def apply(self, ctx: DayContext) -> None:
+        v = ctx.view
+        rows = np.flatnonzero((v.provider == ctx.provider) & (v.status == ACTIVE) & (v.demand_day > 0) & ~v.queued)
+        score = feature_score(v, rows, self.cfg.weights, ctx.clock.tick)
+        score += self.rng.normal(0.0, self.cfg.noise_sd, size=rows.size)
+        hit = score > self.cfg.threshold
+        self.flagged += int(hit.sum())
+        ctx.enqueue(rows[hit], score[hit], self.name)

@@ -1,0 +1,50 @@
+"""Link analysis: a ban propagates along strong indicators and feeds review along weak ones.
+
+Formula: let ``B`` be the accounts the provider banned today. Every live
+account on the same provider that shares an indicator of a ``ban_on`` type
+(default: identity, payment) with an account in ``B`` is banned; every one
+that shares an indicator of a ``review_on`` type (default: network exit,
+device) is queued for review with the link priority. One hop per day: the
+accounts banned by propagation propagate on the next day.
+
+A legitimate user whose home address served as a residential proxy exit, or
+who shares a CGNAT exit with one, is caught by the network rule: that is this
+control's collateral channel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..accounts import ACTIVE, PENDING
+from ..config import LinkAnalysisConfig
+from ..indicators import COLUMN, sharing_mask
+from .base import Control, DayContext, Phase
+
+
+class LinkAnalysis(Control):
+    name = "link_analysis"
+    phase = Phase.PROPAGATE
+
+    def __init__(self, cfg: LinkAnalysisConfig, link_priority: float) -> None:
+        self.cfg = cfg
+        self.link_priority = link_priority
+
+    def apply(self, ctx: DayContext) -> None:
+        banned = ctx.banned_today
+        if banned.size == 0:
+            return
+        v = ctx.view
+        live = (v.provider == ctx.provider) & ((v.status == ACTIVE) | (v.status == PENDING))
+        to_ban = np.zeros(v.n, dtype=bool)
+        for kind in self.cfg.ban_on:
+            col = getattr(v, COLUMN[kind])
+            to_ban |= sharing_mask(col, col[banned], ctx.indicator_sizes[kind])
+        to_ban &= live
+        ctx.ban(np.flatnonzero(to_ban), self.name)
+        to_review = np.zeros(v.n, dtype=bool)
+        for kind in self.cfg.review_on:
+            col = getattr(v, COLUMN[kind])
+            to_review |= sharing_mask(col, col[banned], ctx.indicator_sizes[kind])
+        rows = np.flatnonzero(to_review & live & ~to_ban & ~v.queued & (v.status == ACTIVE))
+        ctx.enqueue(rows, np.full(rows.size, self.link_priority, dtype=np.float32), self.name)

@@ -1,0 +1,109 @@
+"""Bookkeeping of what happened: per tick and per day. Reads the ground truth.
+
+This is the only place, with :mod:`sim.metrics`, that reads the label
+(attacker or legitimate) and the sampling weights; agents and controls never
+see it. Legitimate counts are kept both in sample units and weighted to the
+real population.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .accounts import ACTIVE, BANNED
+from .calendar import HOURS_PER_DAY
+from .controls import TrafficBatch
+
+if TYPE_CHECKING:
+    from .model import DistillationModel
+
+TICK_COLUMNS: tuple[str, ...] = (
+    "attacker_requested",
+    "attacker_served",
+    "attacker_refused",
+    "legit_requested",
+    "legit_served",
+    "legit_refused",
+)
+
+
+class Ledger:
+    """Per-tick traffic totals and one record per day."""
+
+    def __init__(self, model: DistillationModel) -> None:
+        self.model = model
+        self.ticks = np.zeros((model.clock.horizon_ticks, len(TICK_COLUMNS)), dtype=np.int64)
+        self.days: list[dict] = []
+        self.legit_weighted = np.zeros(3)  # requested, served, refused (real exchanges)
+        self.refused_by: dict[str, dict[str, float]] = {"attacker": defaultdict(float), "legit": defaultdict(float)}
+        self._day_legit_weighted = np.zeros(3)
+        self.legit_banned_expected = 0.0
+
+    def book(self, attacker: bool, batch: TrafficBatch) -> None:
+        """Record a served batch of requests."""
+        t = self.model.clock.tick
+        req = int(batch.demand.sum())
+        ref = int(batch.refused.sum())
+        col = 0 if attacker else 3
+        self.ticks[t, col : col + 3] += (req, req - ref, ref)
+        side = "attacker" if attacker else "legit"
+        if ref:
+            table = self.model.accounts
+            refused_rows = batch.rows[batch.refused > 0]
+            table.ever_refused[refused_rows] = True
+        if attacker:
+            for name, n in batch.refused_by.items():
+                self.refused_by[side][name] += n
+            return
+        w = self.model.accounts.weight[batch.rows]
+        wreq = float(np.dot(w, batch.demand))
+        wref = float(np.dot(w, batch.refused)) if ref else 0.0
+        self._day_legit_weighted += (wreq, wreq - wref, wref)
+        if ref:
+            for name, n in batch.refused_by.items():
+                self.refused_by[side][name] += wref * n / ref
+
+    def close_day(self) -> None:
+        """Append today's record (called at the last tick of each day)."""
+        model = self.model
+        table = model.accounts
+        day = model.clock.day
+        t0, t1 = day * HOURS_PER_DAY, (day + 1) * HOURS_PER_DAY
+        traffic = self.ticks[t0:t1].sum(axis=0)
+        att = table.is_attacker
+        banned_today = (table.status == BANNED) & (table.banned_at >= t0) & (table.banned_at < t1)
+        legit_banned = banned_today & ~att
+        expected = 0.0
+        for provider in model.providers:
+            r = provider.last_review
+            legit_reviewed = ~att[r.rows]
+            expected += float(np.dot(table.weight[r.rows][legit_reviewed], r.p_ban[legit_reviewed]))
+        # Bans not decided by review (link analysis, sharing) are certain given the review outcome.
+        not_review = legit_banned & (table.ban_reason != 0)
+        expected += float(table.weight[not_review].sum())
+        self.legit_banned_expected += expected
+        self.legit_weighted += self._day_legit_weighted
+        harvested = sum(op.harvested for op in model.operators)
+        record = {
+            "day": day,
+            "date": model.clock.date_of(day).isoformat(),
+            **{name: int(v) for name, v in zip(TICK_COLUMNS, traffic, strict=True)},
+            "attacker_harvested_cum": int(harvested),
+            "attacker_accounts_created_cum": int(sum(op.accounts_created for op in model.operators)),
+            "attacker_accounts_active": int(np.count_nonzero(att & (table.status == ACTIVE))),
+            "attacker_accounts_banned": int(np.count_nonzero(banned_today & att)),
+            "attacker_spend_cum_usd": float(sum(op.total_spend for op in model.operators)),
+            "legit_requested_real": self._day_legit_weighted[0],
+            "legit_served_real": self._day_legit_weighted[1],
+            "legit_refused_real": self._day_legit_weighted[2],
+            "legit_users_wrongly_banned": float(table.weight[legit_banned].sum()),
+            "legit_users_wrongly_banned_expected": expected,
+            "legit_signups_lost_cum": float(sum(pop.signups_lost for pop in model.populations)),
+            "reviews_done_cum": float(sum(p.queue.reviews_done for p in model.providers)),
+            "review_queue_length": int(np.count_nonzero(table.queued)),
+        }
+        self.days.append(record)
+        self._day_legit_weighted = np.zeros(3)

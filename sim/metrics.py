@@ -1,0 +1,104 @@
+"""The flat metrics record of one run (``metrics.json``). Reads the ground truth.
+
+Legitimate-user counts are scaled to the real population through the sampling
+weights; rates are per 100,000 real users of all providers. Rare collateral is
+also given as an expected value (sum over reviewed legitimate accounts of
+weight x ban probability), which is far more precise than the sampled count.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .accounts import BANNED
+from .agents.operator import SPEND_ITEMS
+from .agents.provider import BAN_REASONS
+from .calendar import HOURS_PER_DAY
+from .config import CAPABILITIES
+from .controls import FILTER_CONTROLS
+
+if TYPE_CHECKING:
+    from .model import DistillationModel
+
+PER = 100_000
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num / den) if den > 0 else None
+
+
+def summarize(model: DistillationModel) -> dict:
+    """Everything a policy comparison needs from one run, as one flat dict."""
+    cfg = model.cfg
+    table = model.accounts
+    ledger = model.ledger
+    clock = model.clock
+    ops = model.operators
+    att = table.is_attacker
+    target = sum(op.target for op in ops)
+    window_ticks = clock.window_end_tick
+    harvested_window = int(ledger.ticks[:window_ticks, 1].sum())
+    harvested_total = int(ledger.ticks[:, 1].sum())
+    demanded = int(ledger.ticks[:, 0].sum())
+    cum = np.cumsum([d["attacker_served"] for d in ledger.days])
+    reached = np.flatnonzero(cum >= cfg.scenario.target_reached_fraction * target) if target else np.zeros(0)
+    spend = {item: sum(op.spend[item] for op in ops) for item in SPEND_ITEMS}
+    cost = float(sum(spend.values()))
+    banned = table.status == BANNED
+    legit = ~att
+    w = table.weight
+    real = model.legit_real_users
+    wrongly = float(w[banned & legit].sum())
+    wrongly_expected = ledger.legit_banned_expected
+    lw = ledger.legit_weighted
+    refused_once = float(w[legit & table.ever_refused].sum())
+    signups_lost = float(sum(p.signups_lost for p in model.populations))
+    signups_tried = float(sum(p.signups_attempted for p in model.populations))
+    budget_days = [op.budget_exhausted_tick // HOURS_PER_DAY for op in ops if op.budget_exhausted_tick is not None]
+    m: dict = {
+        "seed": cfg.seed,
+        "scenario": cfg.scenario.name,
+        "attacker": cfg.attacker.name,
+        "policy": cfg.policy.name,
+        "population": cfg.population.name,
+        "window_days": clock.window_days,
+        "exchanges_target": target,
+        "exchanges_demanded": demanded,
+        "exchanges_harvested": harvested_window,
+        "exchanges_harvested_incl_overrun": harvested_total,
+        "exchanges_refused": int(ledger.ticks[:, 2].sum()),
+        "campaign_blocked_share": max(0.0, 1.0 - harvested_window / target) if target else 0.0,
+        "days_to_target": int(reached[0]) + 1 if reached.size else None,
+        "attacker_accounts_created": int(sum(op.accounts_created for op in ops)),
+        "attacker_accounts_banned": int(np.count_nonzero(banned & att)),
+        "attacker_exits_used": int(sum(op.exits_used for op in ops)),
+        "attacker_cost_usd": cost,
+        "attacker_cost_per_million_exchanges": _ratio(cost * 1e6, harvested_total),
+        "attacker_budget_exhausted_day": min(budget_days) if budget_days else None,
+        "legit_real_users": real,
+        "legit_users_wrongly_banned": wrongly,
+        "legit_users_wrongly_banned_per_100k": wrongly / real * PER if real else 0.0,
+        "legit_users_wrongly_banned_expected": wrongly_expected,
+        "legit_users_wrongly_banned_expected_per_100k": wrongly_expected / real * PER if real else 0.0,
+        "legit_exchanges_refused_share": float(lw[2] / lw[0]) if lw[0] > 0 else 0.0,
+        "legit_users_refused_at_least_once": refused_once,
+        "legit_users_refused_per_100k": refused_once / real * PER if real else 0.0,
+        "legit_signups_lost": signups_lost,
+        "legit_signups_lost_share": signups_lost / signups_tried if signups_tried else 0.0,
+        "reviews_done": float(sum(p.queue.reviews_done for p in model.providers)),
+    }
+    for item in SPEND_ITEMS:
+        m[f"attacker_spend_{item}_usd"] = spend[item]
+    for code, reason in enumerate(BAN_REASONS):
+        by = banned & (table.ban_reason == code)
+        m[f"attacker_banned_by_{reason}"] = int(np.count_nonzero(by & att))
+        m[f"legit_banned_by_{reason}"] = float(w[by & legit].sum())
+    for side in ("attacker", "legit"):
+        for control in FILTER_CONTROLS:
+            m[f"{side}_refused_by_{control}"] = float(ledger.refused_by[side].get(control, 0.0))
+    for cap in CAPABILITIES:
+        share = sum(op.spec.capability_mix.get(cap, 0.0) * op.harvested for op in ops)
+        m[f"exchanges_harvested_{cap}"] = float(share)
+    return m

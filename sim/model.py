@@ -1,0 +1,106 @@
+"""The Mesa model: the world of one run, and its hourly schedule (``step``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import mesa
+import numpy as np
+
+from .accounts import AccountTable
+from .agents.consortium import SharingConsortium
+from .agents.operator import Operator
+from .agents.population import LegitimatePopulation
+from .agents.provider import Provider
+from .calendar import Clock
+from .config import SimConfig, window_days
+from .indicators import IndicatorRegistry
+from .ledger import Ledger
+from .streams import Streams
+
+
+class DistillationModel(mesa.Model):
+    """Operators, legitimate populations, providers and the sharing consortium
+    over one account table. One tick is one hour."""
+
+    def __init__(self, cfg: SimConfig) -> None:
+        streams = Streams(cfg.seed)
+        super().__init__(rng=streams.seed_sequence("mesa"))
+        self.cfg = cfg
+        self.streams = streams
+        sc = cfg.scenario
+        self.clock = Clock(dt.date.fromisoformat(sc.start_date), window_days(cfg), sc.overrun_days)
+        expected_accounts = cfg.population.sample_size * 1.2 + sum(o.target_exchanges for o in sc.operators) / 500
+        self.accounts = AccountTable(capacity=int(expected_accounts) + 1024)
+        self.indicators = IndicatorRegistry()
+        self.ledger = Ledger(self)
+        self.consortium = SharingConsortium(self, cfg.policy.sharing)
+        self.providers = [Provider(self, i, p.name, cfg.policy) for i, p in enumerate(sc.providers)]
+        self.populations = self._make_populations()
+        owner0 = len(self.populations)
+        self.operators = [
+            Operator(self, owner0 + i, spec, cfg.attacker, cfg.costs) for i, spec in enumerate(sc.operators)
+        ]
+        sample = np.array([np.count_nonzero(self.accounts.provider == i) for i in range(len(self.providers))])
+        real = np.array([p.real_users for p in sc.providers])
+        # Chance that a consumer proxy exit is the address of a sampled legitimate user.
+        self.legit_exit_overlap = cfg.population.proxy_exit_legit_overlap * sample / real
+        self.legit_real_users = float(self.accounts.weight.sum())
+
+    def _make_populations(self) -> list[LegitimatePopulation]:
+        pop = self.cfg.population
+        providers = self.cfg.scenario.providers
+        if pop.sample_size == 0:
+            return []
+        agents = []
+        for owner, seg in enumerate(pop.segments):
+            n = [int(round(pop.sample_size * seg.sample_share * p.legit_sample_share)) for p in providers]
+            w = [p.real_users * seg.population_share / k if k else 0.0 for p, k in zip(providers, n, strict=True)]
+            agents.append(LegitimatePopulation(self, owner, seg, pop, n, w))
+        return agents
+
+    @property
+    def review_load(self) -> np.ndarray:
+        """Real reviews one queued account costs: its sampling weight (1 for attackers)."""
+        return self.accounts.weight
+
+    def legit_exits(self, providers: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Exit ids of random legitimate users, one on each of ``providers``."""
+        table = self.accounts
+        legit = np.concatenate([pop.rows for pop in self.populations]) if self.populations else np.zeros(0, np.int64)
+        out = np.empty(providers.size, dtype=np.int64)
+        for p in np.unique(providers):
+            here = legit[table.provider[legit] == p]
+            sel = providers == p
+            out[sel] = table.exit_id[here[rng.integers(0, here.size, size=int(sel.sum()))]]
+        return out
+
+    def step(self) -> None:
+        """One hour: the schedule of the world."""
+        clock = self.clock
+        if clock.is_day_start:
+            self._do(Operator, "start_day")  # observe own accounts; rotate, replace, grow
+            self._do(LegitimatePopulation, "start_day")  # reconnect refused users; sign-ups
+            self.accounts.start_day()  # zero today's traffic counters
+        self._do(LegitimatePopulation, "send")  # legitimate traffic
+        self._do(Operator, "send")  # this hour's campaign traffic
+        if clock.is_day_end:
+            self._do(Provider, "end_day")  # detect, review, ban, propagate
+            self.consortium.deliver()  # shared indicators whose latency has passed
+            self.ledger.close_day()
+        clock.advance()
+        self.running = not (clock.finished or self._campaign_over())
+
+    def _do(self, agent_type: type, method: str) -> None:
+        agents = self.agents_by_type.get(agent_type)
+        if agents is not None:
+            agents.do(method)
+
+    def _campaign_over(self) -> bool:
+        """Past the window, stop once no operator is still working."""
+        clock = self.clock
+        return (
+            clock.tick >= clock.window_end_tick
+            and clock.is_day_start
+            and not any(op.active for op in self.operators)
+        )
