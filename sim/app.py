@@ -1,22 +1,28 @@
 """The Hydra application: ``distill-sim`` and ``python -m sim``.
 
 Thin on purpose: compose and validate the config, call :func:`sim.runner.run`,
-write the results into the run directory, print the summary.
+write the results into the run directory, print the summary. In multirun mode
+(a sweep) each job goes to :func:`sim.sweep.run_job` instead, which skips
+finished runs and records failures (see docs/sweeps.md).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from .config import SimConfig, from_hydra
 from .runner import run
 from .store import write_run
 from .summary import render
+from .sweep import SweepJob, run_job
+from .sweep_provenance import capture, now_iso
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
@@ -28,10 +34,16 @@ def register_configs() -> None:
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def _app(cfg: DictConfig) -> None:
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        run_job(cfg, SweepJob.current())
+        return
+    started_at, started = now_iso(), time.perf_counter()
     sim_cfg = from_hydra(cfg)
     result = run(sim_cfg)
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
-    write_run(run_dir, sim_cfg, result)
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    overrides = [str(o) for o in hydra_cfg.overrides.task]
+    write_run(run_dir, sim_cfg, result, capture(started_at=started_at, wall_seconds=time.perf_counter() - started, overrides=overrides))
     print(render(result.metrics))
     print(f"results: {run_dir}")
 

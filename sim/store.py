@@ -1,9 +1,15 @@
-"""Writing a run's results: atomically, into the run's own directory.
+"""A run's directory: writing it atomically, and telling whether it is complete.
 
-Files: ``metrics.json`` (one flat JSON object), ``daily.parquet`` (one row per
-day) and ``config.json`` (the resolved simulation config). Each file is
-written to a temporary name in the same directory and renamed, so a killed
-run never leaves a half file under a final name.
+Files: ``config.json`` (the resolved simulation config), ``daily.parquet``
+(one row per day), ``provenance.json`` (who/where/what code produced it) and
+``metrics.json`` (one flat JSON object), written in that order. Each file is
+written to a temporary name in the same directory, flushed to disk and
+renamed, so a killed run never leaves a half file under a final name, and
+``metrics.json`` being present marks a finished run.
+
+In a sweep, a run's directory is content-addressed:
+``<sweep_dir>/runs/<run_identity>/`` (:func:`run_dir`), which is what lets a
+re-run skip finished runs (:func:`check_run`) on any launcher.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from .runner import RunResult
 METRICS_FILE = "metrics.json"
 DAILY_FILE = "daily.parquet"
 CONFIG_FILE = "config.json"
+PROVENANCE_FILE = "provenance.json"
+RUNS_DIR = "runs"
 
 
 def _json_safe(value):
@@ -56,6 +64,8 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
+        with open(tmp, "rb") as fh:  # flush to disk before the rename, as for JSON
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -68,9 +78,108 @@ def run_identity(cfg: SimConfig) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def write_run(run_dir: Path, cfg: SimConfig, result: RunResult) -> None:
-    """Write config, daily series, then metrics (metrics last: its presence marks completion)."""
-    atomic_write_json(run_dir / CONFIG_FILE, {"run_identity": run_identity(cfg), **to_dict(cfg)})
+def write_run(run_dir: Path, cfg: SimConfig, result: RunResult, provenance: dict | None = None) -> None:
+    """Write config, daily series, provenance, then metrics.
+
+    Metrics go last: their presence marks a complete run (see :func:`check_run`).
+    ``provenance`` (see :mod:`sim.sweep_provenance`) is written when given.
+    """
+    identity = run_identity(cfg)
+    atomic_write_json(run_dir / CONFIG_FILE, {"run_identity": identity, **to_dict(cfg)})
     if cfg.run.write_daily:
         atomic_write_parquet(run_dir / DAILY_FILE, result.daily)
-    atomic_write_json(run_dir / METRICS_FILE, {"run_identity": run_identity(cfg), **result.metrics})
+    if provenance is not None:
+        atomic_write_json(run_dir / PROVENANCE_FILE, {"run_identity": identity, **provenance})
+    atomic_write_json(run_dir / METRICS_FILE, {"run_identity": identity, **result.metrics})
+
+
+def run_dir(sweep_dir: Path, identity: str) -> Path:
+    """The content-addressed directory of the run ``identity`` inside a sweep."""
+    return Path(sweep_dir) / RUNS_DIR / identity
+
+
+class RunDirError(ValueError):
+    """A run directory is missing files, or holds partial or corrupted ones."""
+
+    def __init__(self, run_dir: Path, problems: list[str]) -> None:
+        self.run_dir = Path(run_dir)
+        self.problems = problems
+        super().__init__(f"{run_dir}: " + "; ".join(problems))
+
+
+def _read_json_object(path: Path, problems: list[str]) -> dict | None:
+    if not path.is_file():
+        problems.append(f"{path.name} missing")
+        return None
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        problems.append(f"{path.name} unreadable ({type(err).__name__}: {err})")
+        return None
+    if not isinstance(obj, dict):
+        problems.append(f"{path.name} is not a JSON object (got {type(obj).__name__})")
+        return None
+    return obj
+
+
+def _check_identity(name: str, obj: dict | None, expected: str | None, problems: list[str]) -> None:
+    if obj is None or expected is None:
+        return
+    found = obj.get("run_identity")
+    if found != expected:
+        problems.append(f"{name} run_identity={found!r}; expected {expected!r} (the directory name)")
+
+
+def read_run(run_dir: Path, *, require_provenance: bool = True) -> dict:
+    """Read and check one run directory; return its parsed files.
+
+    Why so strict: a sweep skips a run whose directory passes this check, so a
+    truncated JSON or a bad Parquet file must count as "not done". The
+    directory name is taken as the expected run identity when it looks like
+    one (16 hex digits).
+
+    Returns:
+        ``{"config": dict, "metrics": dict, "provenance": dict | None,
+        "daily": DataFrame | None}``.
+
+    Raises:
+        RunDirError: naming the directory and every problem found (file
+            missing, unreadable, not an object, identity mismatch, bad Parquet).
+    """
+    run_dir = Path(run_dir)
+    problems: list[str] = []
+    if not run_dir.is_dir():
+        raise RunDirError(run_dir, ["not a directory"])
+    name = run_dir.name
+    expected = name if len(name) == 16 and all(c in "0123456789abcdef" for c in name) else None
+    metrics = _read_json_object(run_dir / METRICS_FILE, problems)
+    config = _read_json_object(run_dir / CONFIG_FILE, problems)
+    _check_identity(METRICS_FILE, metrics, expected, problems)
+    _check_identity(CONFIG_FILE, config, expected, problems)
+    provenance = None
+    if require_provenance:
+        provenance = _read_json_object(run_dir / PROVENANCE_FILE, problems)
+        _check_identity(PROVENANCE_FILE, provenance, expected, problems)
+    daily = None
+    write_daily = True if config is None else bool(config.get("run", {}).get("write_daily", True))
+    if write_daily:
+        path = run_dir / DAILY_FILE
+        if not path.is_file():
+            problems.append(f"{DAILY_FILE} missing")
+        else:
+            try:
+                daily = pd.read_parquet(path)
+            except Exception as err:  # pyarrow raises several types for a bad file
+                problems.append(f"{DAILY_FILE} unreadable ({type(err).__name__}: {err})")
+    if problems:
+        raise RunDirError(run_dir, problems)
+    return {"config": config, "metrics": metrics, "provenance": provenance, "daily": daily}
+
+
+def check_run(run_dir: Path) -> list[str]:
+    """Problems that make ``run_dir`` not a complete run; empty if it is complete."""
+    try:
+        read_run(run_dir)
+    except RunDirError as err:
+        return err.problems
+    return []

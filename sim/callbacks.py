@@ -1,0 +1,146 @@
+"""Hydra callback for sweeps: progress while it runs, a summary and exit status at the end.
+
+Registered by ``conf/hydra/callbacks/sweep.yaml`` (which every
+``conf/sweep/*.yaml`` includes) under ``hydra.callbacks``; Hydra instantiates
+it in the launching process only (Hydra's ``Callback`` API,
+``hydra.experimental.callback``). It never touches the runs themselves: it
+opens a journal session (:mod:`sim.progress`), watches the journal from a
+background thread and prints one line per finished run with done/total and
+the time left, then prints the summary. If any run failed, or the journal is
+short of the planned total (a run died without a result), it exits with
+status 1 after the summary.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from . import progress, sweep_failures
+
+
+def planned_runs(config: DictConfig) -> int | None:
+    """How many runs the sweep will launch, computed as Hydra's basic sweeper does.
+
+    ``None`` for another sweeper (e.g. an optimiser), whose count is not known
+    in advance, or if the overrides cannot be expanded here.
+    """
+    if not str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+        return None
+    params = OmegaConf.to_container(config.hydra.sweeper.get("params") or {}, resolve=False)
+    arguments = [f"{k}={v}" for k, v in params.items()]
+    arguments += [str(o) for o in OmegaConf.to_container(config.hydra.overrides.task, resolve=False)]
+    try:
+        loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
+        parsed = OverridesParser.create(config_loader=loader).parse_overrides(arguments)
+        batches = BasicSweeper.split_arguments(parsed, None)
+    except Exception:  # e.g. a glob sweep without a config loader: the count stays unknown
+        return None
+    return sum(len(batch) for batch in batches)
+
+
+class SweepJournal(Callback):
+    """Progress lines and the end-of-sweep summary of a multirun.
+
+    Args:
+        poll_seconds: how often the watcher reads the journal.
+        fail_exit: exit with status 1 when a run failed or is missing.
+    """
+
+    def __init__(self, poll_seconds: float = 1.0, fail_exit: bool = True) -> None:
+        self.poll_seconds = poll_seconds
+        self.fail_exit = fail_exit
+        self._sweep_dir: Path | None = None
+        self._session: str | None = None
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._reported: set[str] = set()
+
+    def __getstate__(self) -> dict:
+        # Hydra pickles its callbacks into every job (joblib workers, SLURM
+        # tasks); the watcher thread stays behind in the launching process.
+        state = dict(self.__dict__)
+        state["_stop"] = None
+        state["_watcher"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._stop = threading.Event()
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Open a journal session and start the progress watcher."""
+        self._sweep_dir = Path(str(config.hydra.sweep.dir))
+        self._session = progress.new_session_id()
+        total = planned_runs(config)
+        overrides = [str(o) for o in OmegaConf.to_container(config.hydra.overrides.task, resolve=False)]
+        progress.start_session(self._sweep_dir, self._session, total, overrides)
+        # The runs learn their session from the environment: loky workers and sbatch inherit it.
+        os.environ[progress.SESSION_ENV] = self._session
+        print(f"sweep {self._sweep_dir}: {'?' if total is None else total} runs planned, session {self._session}", flush=True)
+        self._watcher = threading.Thread(target=self._watch, name="sweep-progress", daemon=True)
+        self._watcher.start()
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Stop the watcher, print the last progress lines and the summary; exit 1 on failures."""
+        if self._sweep_dir is None or self._session is None:
+            return
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join()
+        self._report_new()
+        state = progress.read_session(self._sweep_dir, self._session)
+        ok, skipped, failed = state.count("ok"), state.count("skipped"), state.count("failed")
+        missing = max(state.total - len(state.ended), 0) if state.total is not None else 0
+        print(self._summary(state, ok, skipped, failed, missing), flush=True)
+        os.environ.pop(progress.SESSION_ENV, None)
+        if self.fail_exit and (failed or missing):
+            raise SystemExit(1)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            self._report_new()
+
+    def _report_new(self) -> None:
+        assert self._sweep_dir is not None and self._session is not None
+        state = progress.read_session(self._sweep_dir, self._session)
+        new = sorted((rec.get("time", 0.0), ident) for ident, rec in state.ended.items() if ident not in self._reported)
+        now = time.time()
+        for _, ident in new:
+            self._reported.add(ident)
+            rec = state.ended[ident]
+            print(
+                f"[sweep] {rec.get('status', '?'):7s} {ident} {' '.join(rec.get('overrides', []))} "
+                f"({rec.get('seconds', 0.0):.1f} s) | {progress.progress_line(state, now)}",
+                flush=True,
+            )
+
+    def _summary(self, state: progress.SessionState, ok: int, skipped: int, failed: int, missing: int) -> str:
+        assert self._sweep_dir is not None
+        sweep_dir = self._sweep_dir
+        lines = [
+            f"sweep {sweep_dir} finished in {progress.format_duration(time.time() - state.started)}: "
+            f"{ok} ran ok, {skipped} skipped (already complete), {failed} failed"
+            + (f", {missing} missing (no result: killed or lost)" if missing else ""),
+            f"  results:  {sweep_dir / 'runs'}/<run identity>/",
+        ]
+        if failed:
+            lines.append(f"  failures: {sweep_failures.failures_dir(sweep_dir)}/ (re-run the same command to retry them)")
+            for ident, rec in sorted(state.ended.items()):
+                if rec.get("status") == "failed":
+                    entry = sweep_failures.read(Path(rec.get("where", "")))
+                    error = entry.get("error", "") if entry else ""
+                    lines.append(f"    {rec.get('where')}: {' '.join(rec.get('overrides', []))}: {error}")
+        if missing:
+            lines.append("  missing runs are retried by re-running the same command")
+        lines.append(f"  collect:  python -m sim.collect {sweep_dir}")
+        return "\n".join(lines)

@@ -1,0 +1,170 @@
+"""A sweep's journal: which runs of this invocation started and ended, and how.
+
+Each invocation of a sweep is a *session* with its own folder
+``<sweep_dir>/journal/<session>/``. A run writes ``<identity>.start.json``
+just before it simulates and ``<identity>.end.json`` (status ``ok``,
+``skipped`` or ``failed``) when it is done. One small file per event, written
+atomically, works the same from joblib workers on a workstation and from
+SLURM array tasks on other nodes of a shared file system, with no lock and
+no server: progress is counting files.
+
+The session id travels from the launching process to the runs in the
+environment variable :data:`SESSION_ENV` (set by :mod:`sim.callbacks`; loky
+workers and ``sbatch`` both inherit the environment). Without it, runs keep
+no journal.
+
+``python -m sim.progress SWEEP_DIR`` prints the state of the latest session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .store import atomic_write_json
+
+SESSION_ENV = "DISTILL_SIM_SWEEP_SESSION"
+JOURNAL_DIR = "journal"
+SESSION_FILE = "session.json"
+STATUSES: tuple[str, ...] = ("ok", "skipped", "failed")
+
+
+def new_session_id() -> str:
+    """A session id that sorts by start time and is unique per launching process."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+
+
+def session_dir(sweep_dir: Path, session: str) -> Path:
+    """The journal folder of one session."""
+    return Path(sweep_dir) / JOURNAL_DIR / session
+
+
+def start_session(sweep_dir: Path, session: str, total: int | None, overrides: list[str]) -> Path:
+    """Create a session's folder and record when it started and how many runs it plans."""
+    folder = session_dir(sweep_dir, session)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(folder / SESSION_FILE, {"session": session, "started": time.time(), "total": total, "overrides": overrides})
+    return folder
+
+
+def latest_session(sweep_dir: Path) -> str | None:
+    """The id of the most recent session of a sweep, or ``None`` if it has none."""
+    root = Path(sweep_dir) / JOURNAL_DIR
+    sessions = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    return sessions[-1] if sessions else None
+
+
+@dataclass(frozen=True)
+class RunJournal:
+    """The journal a run writes to: its session folder (``None``: keep no journal)."""
+
+    folder: Path | None
+
+    @classmethod
+    def from_env(cls, sweep_dir: Path) -> RunJournal:
+        """The journal of the session named in :data:`SESSION_ENV`, if any."""
+        session = os.environ.get(SESSION_ENV)
+        return cls(session_dir(sweep_dir, session) if session else None)
+
+    def started(self, identity: str, overrides: list[str]) -> None:
+        """Record that run ``identity`` is about to simulate."""
+        if self.folder is not None:
+            atomic_write_json(self.folder / f"{identity}.start.json", {"identity": identity, "overrides": overrides, "time": time.time(), "pid": os.getpid()})
+
+    def ended(self, identity: str, status: str, overrides: list[str], seconds: float, where: str) -> None:
+        """Record that run ``identity`` ended with ``status`` (one of :data:`STATUSES`)."""
+        if status not in STATUSES:
+            raise ValueError(f"journal status={status!r}; allowed: one of {', '.join(STATUSES)}")
+        if self.folder is not None:
+            atomic_write_json(
+                self.folder / f"{identity}.end.json",
+                {"identity": identity, "status": status, "overrides": overrides, "seconds": seconds, "time": time.time(), "where": where},
+            )
+
+
+@dataclass
+class SessionState:
+    """What a session's journal says so far."""
+
+    started: float
+    total: int | None
+    ended: dict[str, dict] = field(default_factory=dict)  # identity -> end record
+    in_flight: set[str] = field(default_factory=set)  # started, not ended
+
+    def count(self, status: str) -> int:
+        """How many runs ended with ``status``."""
+        return sum(1 for rec in self.ended.values() if rec.get("status") == status)
+
+    def eta_seconds(self, now: float) -> float | None:
+        """Time left, from the pace of the runs that simulated (skips take no time)."""
+        done = len(self.ended)
+        executed = done - self.count("skipped")
+        if self.total is None or executed <= 0:
+            return None
+        return max(self.total - done, 0) * (now - self.started) / executed
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        rec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return rec if isinstance(rec, dict) else None
+
+
+def read_session(sweep_dir: Path, session: str) -> SessionState:
+    """Read a session's journal (tolerates files that vanish or are unreadable)."""
+    folder = session_dir(sweep_dir, session)
+    meta = _read(folder / SESSION_FILE) or {}
+    state = SessionState(started=float(meta.get("started", time.time())), total=meta.get("total"))
+    started: set[str] = set()
+    for path in folder.glob("*.json") if folder.is_dir() else ():
+        name = path.name
+        if name.endswith(".end.json"):
+            rec = _read(path)
+            if rec is not None:
+                state.ended[name.removesuffix(".end.json")] = rec
+        elif name.endswith(".start.json"):
+            started.add(name.removesuffix(".start.json"))
+    state.in_flight = started - set(state.ended)
+    return state
+
+
+def format_duration(seconds: float | None) -> str:
+    """``h:mm:ss``, or ``?`` when unknown."""
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def progress_line(state: SessionState, now: float) -> str:
+    """``done/total (ok, skipped, failed), elapsed, time left`` in one line."""
+    total = "?" if state.total is None else str(state.total)
+    return (
+        f"{len(state.ended)}/{total} done ({state.count('ok')} ran, {state.count('skipped')} skipped, "
+        f"{state.count('failed')} failed), {len(state.in_flight)} running, "
+        f"elapsed {format_duration(now - state.started)}, ~{format_duration(state.eta_seconds(now))} left"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.progress SWEEP_DIR``: the latest session's progress."""
+    parser = argparse.ArgumentParser(prog="python -m sim.progress", description=main.__doc__)
+    parser.add_argument("sweep_dir", type=Path)
+    args = parser.parse_args(argv)
+    session = latest_session(args.sweep_dir)
+    if session is None:
+        print(f"sweep_dir={str(args.sweep_dir)!r} has no journal; expected {args.sweep_dir / JOURNAL_DIR}/<session>/", file=sys.stderr)
+        return 2
+    print(f"session {session}: {progress_line(read_session(args.sweep_dir, session), time.time())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""One run of a sweep (a Hydra multirun job): skip it, run it, or record its failure.
+
+Hydra's launchers (joblib on a workstation, submitit on SLURM) call the app
+once per point of the sweep; in multirun mode the app hands each call here.
+The run's directory is content-addressed, ``<sweep_dir>/runs/<identity>/``,
+with ``identity = store.run_identity(config)``, so whichever launcher or
+re-run gets to a point finds its finished result by the config alone:
+
+- complete result there (every file present and readable): skip;
+- otherwise simulate and write the files atomically (metrics last);
+- if anything raises (including config validation): write the failure ledger
+  entry (:mod:`sim.sweep_failures`) and return normally, so that one bad point
+  does not stop the launcher; the next re-run tries it again.
+
+Every outcome goes into the session journal (:mod:`sim.progress`), which the
+launching process reads for progress and the final summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from . import store, sweep_failures, sweep_provenance
+from .config import from_hydra
+from .progress import RunJournal
+from .runner import run
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepJob:
+    """Where one multirun job belongs: its sweep folder, overrides and job number."""
+
+    sweep_dir: Path
+    overrides: list[str]
+    job_num: int | None = None
+
+    @classmethod
+    def current(cls) -> SweepJob:
+        """The job Hydra is running in this process (call inside the task function)."""
+        hc = HydraConfig.get()
+        num = hc.job.get("num")
+        return cls(Path(str(hc.sweep.dir)), [str(o) for o in hc.overrides.task], None if num is None else int(num))
+
+
+def _invalid_config_key(cfg: DictConfig, overrides: list[str]) -> str:
+    """A ledger key for a point whose config has no run identity (it failed validation)."""
+    try:
+        payload: object = OmegaConf.to_container(cfg, resolve=True)
+    except Exception:  # an interpolation that cannot resolve: fall back to the overrides
+        payload = sorted(overrides)
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8"))
+    return "invalid-" + digest.hexdigest()[:16]
+
+
+def run_job(cfg: DictConfig, job: SweepJob) -> str:
+    """Skip, run or fail one point of a sweep; never raises for a failing run.
+
+    Returns:
+        The outcome: ``"skipped"``, ``"ok"`` or ``"failed"``.
+    """
+    started = time.perf_counter()
+    journal = RunJournal.from_env(job.sweep_dir)
+    host = socket.gethostname()
+    try:
+        sim_cfg = from_hydra(cfg)
+    except Exception as err:
+        key = _invalid_config_key(cfg, job.overrides)
+        where = sweep_failures.record(job.sweep_dir, key, job.overrides, err, host=host)
+        journal.ended(key, "failed", job.overrides, time.perf_counter() - started, str(where))
+        log.error("run %s failed (invalid config): %s; see %s", " ".join(job.overrides), err, where)
+        return "failed"
+
+    identity = store.run_identity(sim_cfg)
+    run_dir = store.run_dir(job.sweep_dir, identity)
+    if not store.check_run(run_dir):
+        sweep_failures.clear(job.sweep_dir, identity, job.overrides)
+        journal.ended(identity, "skipped", job.overrides, time.perf_counter() - started, str(run_dir))
+        log.info("run %s skipped: complete result in %s", identity, run_dir)
+        return "skipped"
+
+    journal.started(identity, job.overrides)
+    started_at = sweep_provenance.now_iso()
+    try:
+        result = run(sim_cfg)
+        provenance = sweep_provenance.capture(
+            started_at=started_at,
+            wall_seconds=time.perf_counter() - started,
+            overrides=job.overrides,
+            job_num=job.job_num,
+        )
+        store.write_run(run_dir, sim_cfg, result, provenance)
+    except Exception as err:
+        where = sweep_failures.record(job.sweep_dir, identity, job.overrides, err, host=host)
+        journal.ended(identity, "failed", job.overrides, time.perf_counter() - started, str(where))
+        log.error("run %s (%s) failed: %s; see %s", identity, " ".join(job.overrides), err, where)
+        return "failed"
+    sweep_failures.clear(job.sweep_dir, identity, job.overrides)
+    journal.ended(identity, "ok", job.overrides, time.perf_counter() - started, str(run_dir))
+    log.info("run %s ok in %.1f s: %s", identity, time.perf_counter() - started, run_dir)
+    return "ok"
