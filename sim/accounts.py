@@ -13,8 +13,8 @@ Observable columns (what a provider can see, and all a control may read):
     exit_matched    bool    the geo/proxy filter matched this exit
     payment, identity, device, template   int64 indicator ids (-1: none)
     coding_share, template_reuse, cot_share, timing_regularity   float32 traffic traits
-    demand_day, served_day, refused_day   int64 exchanges requested/served/refused today
-    served_total    int64
+    demand_day, refused_day   int64 exchanges requested / refused today
+    served_total    int64   exchanges served before today
     queued          bool    waiting in the review queue
     priority        float32 queue priority
     banned_at       int32   tick of the ban
@@ -53,7 +53,6 @@ _OBSERVABLE: dict[str, type] = {
     "cot_share": np.float32,
     "timing_regularity": np.float32,
     "demand_day": np.int64,
-    "served_day": np.int64,
     "refused_day": np.int64,
     "served_total": np.int64,
     "queued": np.bool_,
@@ -124,9 +123,12 @@ class AccountTable:
         return np.arange(start, start + count)
 
     def start_day(self) -> None:
-        """Zero today's per-account traffic counters."""
-        for name in ("demand_day", "served_day", "refused_day"):
-            self._data[name][: self.n] = 0
+        """Fold yesterday's traffic into the totals and zero today's counters."""
+        d = self._data
+        n = self.n
+        d["served_total"][:n] += d["demand_day"][:n] - d["refused_day"][:n]
+        d["demand_day"][:n] = 0
+        d["refused_day"][:n] = 0
 
     def observable(self) -> ObservableAccounts:
         """The view a provider and its controls get: observable columns only."""

@@ -234,6 +234,10 @@ class DetectorConfig:
     threshold: float = 4.0
     noise_sd: float = between(0.5, 1e-9)
     weights: DetectorWeights = field(default_factory=DetectorWeights)
+    # Per-request content classifier: each request independently flags its
+    # account with this probability (0 = off). Gives a constant per-exchange
+    # detection hazard, whose account lifetime is geometric (a closed form).
+    hazard_per_exchange: float = prob(0.0)
 
 
 @dataclass

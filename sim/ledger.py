@@ -41,6 +41,7 @@ class Ledger:
         self.refused_by: dict[str, dict[str, float]] = {"attacker": defaultdict(float), "legit": defaultdict(float)}
         self._day_legit_weighted = np.zeros(3)
         self.legit_banned_expected = 0.0
+        self.legit_flags_expected = 0.0  # real legitimate accounts flagged by the detector
 
     def book(self, attacker: bool, batch: TrafficBatch) -> None:
         """Record a served batch of requests."""
@@ -85,6 +86,13 @@ class Ledger:
         not_review = legit_banned & (table.ban_reason != 0)
         expected += float(table.weight[not_review].sum())
         self.legit_banned_expected += expected
+        flags = 0.0
+        for provider in model.providers:
+            det = provider.detector
+            if det is not None and det.last_rows.size:
+                legit_rows = det.last_rows[~att[det.last_rows]]
+                flags += float(np.dot(table.weight[legit_rows], det.last_p_flag[~att[det.last_rows]]))
+        self.legit_flags_expected += flags
         self.legit_weighted += self._day_legit_weighted
         harvested = sum(op.harvested for op in model.operators)
         record = {
@@ -101,6 +109,7 @@ class Ledger:
             "legit_refused_real": self._day_legit_weighted[2],
             "legit_users_wrongly_banned": float(table.weight[legit_banned].sum()),
             "legit_users_wrongly_banned_expected": expected,
+            "legit_flags_expected": flags,
             "legit_signups_lost_cum": float(sum(pop.signups_lost for pop in model.populations)),
             "reviews_done_cum": float(sum(p.queue.reviews_done for p in model.providers)),
             "review_queue_length": int(np.count_nonzero(table.queued)),

@@ -87,6 +87,7 @@ def summarize(model: DistillationModel) -> dict:
         "legit_users_refused_per_100k": refused_once / real * PER if real else 0.0,
         "legit_signups_lost": signups_lost,
         "legit_signups_lost_share": signups_lost / signups_tried if signups_tried else 0.0,
+        "legit_flag_rate_per_account_month": ledger.legit_flags_expected / real / clock.window_days * 30 if real else 0.0,
         "reviews_done": float(sum(p.queue.reviews_done for p in model.providers)),
     }
     for item in SPEND_ITEMS:

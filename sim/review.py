@@ -40,7 +40,7 @@ class ReviewQueue:
     def __init__(self, cfg: ReviewConfig, weights: DetectorWeights, rng: np.random.Generator) -> None:
         self.cfg = cfg
         self.weights = weights
-        self.rng = rng
+        self.stream = rng
         self.reviews_done = 0.0
 
     def enqueue(self, view: ObservableAccounts, rows: np.ndarray, priority: np.ndarray) -> None:
@@ -60,6 +60,6 @@ class ReviewQueue:
         mu = feature_score(view, rows, self.weights, tick)
         z = (mu - self.cfg.ban_threshold) / self.cfg.noise_sd
         p_ban = ndtr(z)
-        banned = self.rng.random(rows.size) < p_ban
+        banned = self.stream.random(rows.size) < p_ban
         view.queued[rows] = False
         return ReviewOutcome(rows, p_ban, banned)

@@ -10,6 +10,7 @@ import numpy as np
 from ..accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
 from ..config import PolicyConfig
 from ..controls import Control, DayContext, IdentityGating, Phase, TrafficBatch, build_stack
+from ..controls.detector import Detector
 from ..review import ReviewOutcome, ReviewQueue
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Provider(mesa.Agent):
             policy.detector.weights,
             streams.generator(f"provider/{index}/review"),
         )
+        self.detector = next((c for c in self.controls if isinstance(c, Detector)), None)
         self._filters = [c for c in self.controls if c.phase is Phase.FILTER]
         self._flaggers = [c for c in self.controls if c.phase is Phase.FLAG]
         self._propagators = [c for c in self.controls if c.phase is Phase.PROPAGATE]
@@ -59,11 +61,10 @@ class Provider(mesa.Agent):
         for control in self._filters:
             control.apply(batch)
         v = self.view
-        served = demand - batch.refused
         v.demand_day[rows] += demand
-        v.served_day[rows] += served
-        v.refused_day[rows] += batch.refused
-        v.served_total[rows] += served
+        hit = batch.refused > 0
+        if hit.any():
+            v.refused_day[rows[hit]] += batch.refused[hit]
         return batch
 
     def end_day(self) -> None:

@@ -8,6 +8,10 @@ Formula, for an active account ``i`` with traffic on day ``d``::
          + w_network * exit_matched_i
     score_i,d = mu_i + N(0, noise_sd)          flag  <=>  score_i,d > threshold
 
+A second, optional channel is a per-request content classifier: each request
+flags its account with probability ``hazard_per_exchange``, so an account
+with ``n`` requests today is flagged with probability ``1 - (1 - h)^n``.
+
 Flagged accounts join the provider's review queue with priority ``score``.
 Legitimate heavy coders, automated API businesses and evaluators score high
 too, so the threshold trades blocked campaign against wrongful review load.
@@ -16,6 +20,10 @@ too, so the threshold trades blocked campaign against wrongful review load.
 from __future__ import annotations
 
 import numpy as np
+
+from scipy.special import ndtr
+
+from scipy.special import ndtr
 
 from ..accounts import ACTIVE, ObservableAccounts
 from ..calendar import HOURS_PER_DAY
@@ -45,14 +53,26 @@ class Detector(Control):
 
     def __init__(self, cfg: DetectorConfig, rng: np.random.Generator) -> None:
         self.cfg = cfg
-        self.rng = rng
+        self.stream = rng
         self.flagged = 0
+        # Today's scored accounts, their noiseless score and flag probability
+        # (for expected-value metrics and calibration; decisions use the draw).
+        self.last_rows = np.zeros(0, dtype=np.int64)
+        self.last_mu = np.zeros(0)
+        self.last_p_flag = np.zeros(0)
 
     def apply(self, ctx: DayContext) -> None:
         v = ctx.view
         rows = np.flatnonzero((v.provider == ctx.provider) & (v.status == ACTIVE) & (v.demand_day > 0) & ~v.queued)
-        score = feature_score(v, rows, self.cfg.weights, ctx.clock.tick)
-        score += self.rng.normal(0.0, self.cfg.noise_sd, size=rows.size)
+        mu = feature_score(v, rows, self.cfg.weights, ctx.clock.tick)
+        self.last_rows, self.last_mu = rows, mu
+        self.last_p_flag = ndtr((mu - self.cfg.threshold) / self.cfg.noise_sd)
+        score = mu + self.stream.normal(0.0, self.cfg.noise_sd, size=rows.size)
         hit = score > self.cfg.threshold
+        h = self.cfg.hazard_per_exchange
+        if h > 0:
+            p_request = -np.expm1(v.demand_day[rows] * np.log1p(-h)) if h < 1 else np.ones(rows.size)
+            hit |= self.stream.random(rows.size) < p_request
+            self.last_p_flag = 1.0 - (1.0 - self.last_p_flag) * (1.0 - p_request)
         self.flagged += int(hit.sum())
         ctx.enqueue(rows[hit], score[hit], self.name)

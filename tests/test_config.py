@@ -1,0 +1,92 @@
+"""Bad input is rejected before a run starts, with the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+from hydra.errors import ConfigCompositionException, MissingConfigException
+from omegaconf.errors import ConfigKeyError, ValidationError
+
+from sim.config import ConfigError
+
+from .conftest import cfg
+
+
+def test_default_config_composes_and_validates():
+    c = cfg()
+    assert c.scenario.name == "qwen_2026"
+    assert c.attacker.name == "wide_slow"
+    assert c.policy.name == "status_quo"
+    assert c.scenario.start_date == "2026-04-22" and c.scenario.end_date == "2026-06-05"
+    assert c.scenario.operators[0].target_exchanges == 28_800_000
+
+
+@pytest.mark.parametrize(
+    "override, group, value",
+    [("policy=nonsense", "policy", "nonsense"), ("scenario=atlantis", "scenario", "atlantis")],
+)
+def test_unknown_group_option_names_group_value_and_options(override, group, value):
+    with pytest.raises((MissingConfigException, ConfigCompositionException)) as err:
+        cfg(override)
+    text = str(err.value)
+    assert f"{group}/{value}" in text
+    assert "Available options" in text  # Hydra lists the allowed names
+    assert "status_quo" in text or "qwen_2026" in text
+
+
+@pytest.mark.parametrize(
+    "override, key, allowed",
+    [
+        ("attacker.accounts_per_payment=-3", "attacker.accounts_per_payment", "[1, inf]"),
+        ("population.sample_size=-1", "population.sample_size", "[0, inf]"),
+        ("scenario.operators.0.target_exchanges=-5", "scenario.operators[0].target_exchanges", "[0, inf]"),
+        ("policy.review.capacity_per_day=-10", "policy.review.capacity_per_day", "[0.0, inf]"),
+        ("policy.geo_filter.match_prob.datacenter=1.5", "policy.geo_filter.match_prob.datacenter", "[0.0, 1.0]"),
+        ("population.reconnect_prob=-0.1", "population.reconnect_prob", "[0.0, 1.0]"),
+        ("costs.signup_dropoff.document=2", "costs.signup_dropoff.document", "[0.0, 1.0]"),
+        ("attacker.pace_per_account_day=0", "attacker.pace_per_account_day", "[0.1, inf]"),
+    ],
+)
+def test_out_of_range_values_name_key_value_and_range(override, key, allowed):
+    value = override.split("=", 1)[1]
+    with pytest.raises(ConfigError) as err:
+        cfg(override)
+    text = str(err.value)
+    assert key in text
+    assert value in text
+    assert allowed in text
+
+
+def test_end_date_before_start_date_is_rejected():
+    with pytest.raises(ConfigError) as err:
+        cfg("scenario.end_date=2026-04-01")
+    text = str(err.value)
+    assert "scenario.end_date" in text and "2026-04-01" in text and "scenario.start_date=2026-04-22" in text
+
+
+def test_malformed_date_is_rejected():
+    with pytest.raises(ConfigError, match=r"scenario.start_date='22/04/2026'.*ISO date"):
+        cfg("scenario.start_date=22/04/2026")
+
+
+def test_shares_must_sum_to_one():
+    with pytest.raises(ConfigError, match=r"attacker.proxy_mix.*sum to 1"):
+        cfg("attacker.proxy_mix.datacenter=0.5")
+
+
+def test_unknown_choice_values_are_rejected():
+    with pytest.raises(ConfigError, match=r"policy.identity_gating.tier='passport'.*email, phone"):
+        cfg("policy.identity_gating.tier=passport")
+    with pytest.raises(ConfigError, match=r"run.legit_resolution='minute'"):
+        cfg("run.legit_resolution=minute")
+
+
+def test_typo_in_key_is_rejected_by_the_schema():
+    with pytest.raises((ConfigCompositionException, ConfigKeyError, ValidationError)) as err:
+        cfg("policy.detector.treshold=3")
+    assert "treshold" in str(err.value)
+
+
+def test_wrong_type_is_rejected_by_the_schema():
+    with pytest.raises((ConfigCompositionException, ValidationError)) as err:
+        cfg("attacker.accounts_per_payment=many")
+    assert "many" in str(err.value)
