@@ -1,0 +1,88 @@
+"""Tests of the benchmark tooling: the naive reference does the work it claims, the
+entity-hours definition counts what it says, and the benchmark script runs end to end."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from sim.accounts import ACTIVE, BANNED, PENDING
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+
+
+def _load(name: str) -> ModuleType:
+    """Import a script from ``experiments/`` (not a package) by path."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_naive_reference_two_ticks_exchanges_and_bans() -> None:
+    naive = _load("naive_reference")
+    n_att, n_legit = 400, 4000
+    # Ticks at hours 22 and 23, so the day-end check runs; thresholds low enough that
+    # two hours of attacker traffic score as flagged, so bans ~ review_share * n_att.
+    params = naive.NaiveParams(
+        attacker_accounts=n_att,
+        legit_accounts=n_legit,
+        ramp_hours=0,
+        start_hour=22,
+        detect_threshold=3.0,
+        review_threshold=3.0,
+        seed=1,
+    )
+    result = naive.run_naive(params, ticks=2)
+
+    assert result.entity_hours == 2 * (n_att + n_legit)
+    # Attacker requests: n_att * pace / 24 per hour, ~24% refused by the geo filter.
+    expected_requests = n_att * params.attacker_pace_per_day / 24 * 2
+    assert 0.5 * expected_requests < result.attacker_exchanges < expected_requests
+    assert result.refused_exchanges > 0
+    # Legitimate: a few exchanges per user-day, ~7% of a day's demand falls in hours 22-23.
+    assert 0.05 * n_legit < result.legit_exchanges < 5 * n_legit
+    # Bans: about review_share of the attacker fleet, almost no legitimate users.
+    assert 0.5 * params.review_share * n_att < result.attacker_bans < 1.5 * params.review_share * n_att
+    assert result.legit_bans < 0.02 * n_legit
+    # Every banned attacker account is replaced by a new agent.
+    assert result.attacker_accounts_created == n_att + result.attacker_bans
+
+
+def test_entity_hours_count_active_hours_until_ban() -> None:
+    bench = _load("benchmark")
+    ticks = 10
+    active_from = np.array([-100, 3, 4, 20, 6], dtype=np.int32)
+    status = np.array([ACTIVE, ACTIVE, BANNED, PENDING, BANNED], dtype=np.int8)
+    banned_at = np.array([0, 0, 7, 0, 2], dtype=np.int32)  # the last one was banned while pending
+    hours, accounts = bench._active_account_hours(active_from, status, banned_at, ticks)
+    assert accounts == 5
+    assert hours == 10 + 7 + 4 + 0 + 0
+
+
+@pytest.mark.slow
+def test_benchmark_quick_attacker_only_runs(tmp_path: Path) -> None:
+    out = tmp_path / "benchmark.md"
+    proc = subprocess.run(
+        [sys.executable, str(EXPERIMENTS / "benchmark.py"), "--quick", "--cases", "attacker_only", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("| attacker_only "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2] == "1"  # one run
+    assert float(cells[3]) > 0  # median seconds
+    assert cells[-1] in ("PASS", "FAIL")
+    assert row in out.read_text()
