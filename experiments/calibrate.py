@@ -106,7 +106,7 @@ def fit_footprint(scenario: str, attacker: str, threshold: float, seeds: list[in
         return _mean([*base, f"calibration.footprint={footprint}"], "attacker_accounts_created", seeds, jobs)
 
     print(f"fitting footprint for {scenario} x {attacker} (accounts created = {target:,})")
-    return _bisect(created, 0.05, 4.0, target, increasing=True, iters=iters, log=True)
+    return _bisect(created, 0.2, 3.0, target, increasing=True, iters=iters, log=True)
 
 
 def write_fit(fit: Fit, command: str) -> Path:
@@ -170,16 +170,17 @@ def validate(scenarios: list[str], seeds: list[int], jobs: int) -> tuple[str, bo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenarios", nargs="+", default=list(TARGETS), choices=list(TARGETS))
-    parser.add_argument("--fit-seeds", type=int, default=3, help="seeds averaged at each bisection step")
+    parser.add_argument("--fit-seeds", type=int, default=4, help="seeds averaged at each bisection step")
     parser.add_argument("--seeds", type=int, default=10, help="fresh seeds in the validation")
-    parser.add_argument("--iters", type=int, default=10, help="bisection steps per parameter")
+    parser.add_argument("--iters", type=int, default=11, help="bisection steps per parameter")
     parser.add_argument("--jobs", type=int, default=-1, help="parallel processes (joblib); -1 = all cores")
     parser.add_argument("--validate-only", action="store_true")
+    parser.add_argument("--threshold", type=float, default=None, help="use this detector threshold instead of fitting it")
     args = parser.parse_args(argv)
     command = "python experiments/calibrate.py " + " ".join(argv if argv is not None else sys.argv[1:])
     fit_seeds = list(range(1000, 1000 + args.fit_seeds))  # fitting seeds differ from validation seeds
     if not args.validate_only:
-        threshold = fit_threshold(fit_seeds, args.jobs, args.iters + 4)
+        threshold = args.threshold if args.threshold is not None else fit_threshold(fit_seeds, args.jobs, args.iters + 4)
         print(f"detector_threshold = {threshold:.4f}")
         for scenario in args.scenarios:
             for attacker in STRATEGIES:

@@ -222,7 +222,7 @@ class DetectorWeights:
     template: float = 2.0  # prompt-template reuse
     cot: float = 2.0  # chain-of-thought elicitation share
     timing: float = 1.0  # timing regularity
-    young: float = 0.5  # exp(-age / 30 days)
+    young: float = 0.2  # exp(-age / 30 days)
     network: float = 0.5  # exit matched by the geo filter's IP intelligence
 
 
