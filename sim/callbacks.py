@@ -114,15 +114,18 @@ class SweepJournal(Callback):
         assert self._sweep_dir is not None and self._session is not None
         state = progress.read_session(self._sweep_dir, self._session)
         new = sorted((rec.get("time", 0.0), ident) for ident, rec in state.ended.items() if ident not in self._reported)
-        now = time.time()
+        if not new:
+            return
+        total = "?" if state.total is None else str(state.total)
         for _, ident in new:
             self._reported.add(ident)
             rec = state.ended[ident]
             print(
-                f"[sweep] {rec.get('status', '?'):7s} {ident} {' '.join(rec.get('overrides', []))} "
-                f"({rec.get('seconds', 0.0):.1f} s) | {progress.progress_line(state, now)}",
+                f"[sweep {len(self._reported)}/{total}] {rec.get('status', '?'):7s} {ident} "
+                f"{' '.join(rec.get('overrides', []))} ({rec.get('seconds', 0.0):.1f} s)",
                 flush=True,
             )
+        print(f"[sweep] {progress.progress_line(state, time.time())}", flush=True)
 
     def _summary(self, state: progress.SessionState, ok: int, skipped: int, failed: int, missing: int) -> str:
         assert self._sweep_dir is not None
@@ -138,7 +141,7 @@ class SweepJournal(Callback):
             for ident, rec in sorted(state.ended.items()):
                 if rec.get("status") == "failed":
                     entry = sweep_failures.read(Path(rec.get("where", "")))
-                    error = entry.get("error", "") if entry else ""
+                    error = str(entry.get("error", "")).splitlines()[0] if entry and entry.get("error") else ""
                     lines.append(f"    {rec.get('where')}: {' '.join(rec.get('overrides', []))}: {error}")
         if missing:
             lines.append("  missing runs are retried by re-running the same command")

@@ -113,8 +113,8 @@ EOF
 }
 
 start_munged() {
-    if pgrep -x munged >/dev/null; then
-        echo "munged: already running (not ours; left alone)"
+    if munge -n >/dev/null 2>&1; then
+        echo "munged: already running (not started here; left alone)"
         return
     fi
     [[ -s /etc/munge/munge.key ]] || { mungekey --create --keyfile=/etc/munge/munge.key; chown munge:munge /etc/munge/munge.key; chmod 400 /etc/munge/munge.key; }
