@@ -1,0 +1,207 @@
+"""Every figure of the analyses (the only module that imports matplotlib).
+
+Figures are written as PNG at 150 dpi with titles, units and labelled axes;
+point labels are placed by :func:`_place_labels` so they do not overlap each
+other or the markers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
+
+DPI = 150
+
+
+def policy_colors(policies: Sequence[str]) -> dict[str, tuple]:
+    """A stable colour per policy name (sorted names on tab10/tab20)."""
+    names = sorted(set(policies))
+    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    return {p: cmap(i % cmap.N) for i, p in enumerate(names)}
+
+
+def _place_labels(ax, xs, ys, texts, styles) -> None:
+    """Put each text near its point, choosing among offsets the first that overlaps nothing drawn so far."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    taken: list[Bbox] = []
+    for x, y in zip(xs, ys, strict=True):
+        px, py = ax.transData.transform((x, y))
+        taken.append(Bbox.from_extents(px - 5, py - 5, px + 5, py + 5))
+    axes_box = ax.get_window_extent(renderer)
+    offsets = [(d * cx, d * cy) for d in (8, 18, 32, 50) for cx, cy in
+               ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1.2), (0, -1.2))]
+    for x, y, text, style in zip(xs, ys, texts, styles, strict=True):
+        best = None
+        for dx, dy in offsets:
+            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+            va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+            t = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+            box = t.get_window_extent(renderer).expanded(1.05, 1.1)
+            inside = axes_box.contains(box.x0, box.y0) and axes_box.contains(box.x1, box.y1)
+            if inside and not any(box.overlaps(b) for b in taken):
+                best = (t, box)
+                break
+            t.remove()
+        if best is None:  # everything overlaps: nearest offset, with a leader line
+            t = ax.annotate(text, (x, y), xytext=(12, 12), textcoords="offset points", ha="left", va="bottom",
+                            arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6}, **style)
+            best = (t, t.get_window_extent(renderer))
+        taken.append(best[1])
+
+
+def pareto(table: pd.DataFrame, front: np.ndarray, x: str, y: str, x_label: str, y_label: str,
+           title: str, path: Path, colors: dict[str, tuple]) -> Path:
+    """Blocked share vs collateral, one panel per stratum, interval bars, non-dominated policies marked.
+
+    ``table`` has ``stratum``, ``policy``, ``x``/``y`` with ``.lo``/``.hi``; ``front`` is a mask aligned with it.
+    """
+    strata = sorted(table["stratum"].unique())
+    fig, axes = plt.subplots(1, len(strata), figsize=(6.2 * len(strata), 5.4), squeeze=False)
+    for ax, s in zip(axes[0], strata, strict=True):
+        sel = (table["stratum"] == s).to_numpy()
+        sub = table[sel]
+        on_front = front[sel]
+        xs, ys = sub[x].to_numpy(float), 100 * sub[y].to_numpy(float)
+        xerr = np.abs(np.vstack([xs - sub[f"{x}.lo"].to_numpy(float), sub[f"{x}.hi"].to_numpy(float) - xs]))
+        yerr = np.abs(np.vstack([ys - 100 * sub[f"{y}.lo"].to_numpy(float), 100 * sub[f"{y}.hi"].to_numpy(float) - ys]))
+        xerr, yerr = np.nan_to_num(xerr), np.nan_to_num(yerr)
+        order = np.argsort(xs)
+        fx, fy = xs[on_front], ys[on_front]
+        o = np.argsort(fx)
+        ax.plot(fx[o], fy[o], "-", color="0.6", lw=1, zorder=1, label="Pareto front")
+        for i in order:
+            p = sub["policy"].iloc[i]
+            ax.errorbar(xs[i], ys[i], xerr=xerr[:, [i]], yerr=yerr[:, [i]], fmt="o" if on_front[i] else "s",
+                        ms=8 if on_front[i] else 6, color=colors[p], mfc=colors[p] if on_front[i] else "white",
+                        mew=1.5, capsize=3, lw=1, zorder=3)
+        styles = [{"fontsize": 9, "fontweight": "bold" if f else "normal", "color": "black" if f else "0.35"}
+                  for f in on_front]
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.set_title(f"attacker strategy: {s}")
+        ax.grid(True, alpha=0.3)
+        pad_x = 0.08 * (np.nanmax(xs) - np.nanmin(xs) or 1.0)
+        ax.set_xlim(min(0, np.nanmin(xs - xerr[0])) - pad_x, np.nanmax(xs + xerr[1]) + 3 * pad_x)
+        lo_y, hi_y = np.nanmin(ys - yerr[0]), np.nanmax(ys + yerr[1])
+        pad_y = 0.12 * (hi_y - lo_y or 1.0)
+        ax.set_ylim(lo_y - pad_y, hi_y + 2 * pad_y)
+        _place_labels(ax, xs, ys, sub["policy"].tolist(), styles)
+    handles = [plt.Line2D([], [], marker="o", color="0.3", ls="", ms=8, label="non-dominated (bold label)"),
+               plt.Line2D([], [], marker="s", color="0.3", mfc="white", ls="", ms=6, label="dominated"),
+               plt.Line2D([], [], color="0.6", lw=1, label="Pareto front")]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9)
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def harvest(daily: pd.DataFrame, target: float, window_days: int, title: str, path: Path,
+            colors: dict[str, tuple], band: tuple[float, float] = (0.05, 0.95)) -> Path:
+    """Cumulative harvest over time: mean over seeds per policy with a percentile band, target line.
+
+    ``daily`` has ``stratum``, ``policy``, ``seed``, ``day``, ``attacker_harvested_cum``.
+    """
+    strata = sorted(daily["stratum"].unique())
+    fig, axes = plt.subplots(1, len(strata), figsize=(6.2 * len(strata), 5.0), squeeze=False, sharey=True)
+    for ax, s in zip(axes[0], strata, strict=True):
+        sub = daily[daily["stratum"] == s]
+        for p, g in sorted(sub.groupby("policy"), key=lambda kv: str(kv[0])):
+            wide = g.pivot_table(index="day", columns="seed", values="attacker_harvested_cum") / 1e6
+            days = wide.index.to_numpy() + 1  # day 0 ends after one day
+            ax.plot(days, wide.mean(axis=1), color=colors[p], lw=1.8, label=p)
+            ax.fill_between(days, wide.quantile(band[0], axis=1), wide.quantile(band[1], axis=1),
+                            color=colors[p], alpha=0.15, lw=0)
+        ax.axhline(target / 1e6, color="black", ls="--", lw=1)
+        ax.annotate(f"target {target / 1e6:.1f}M", (0.01, target / 1e6), xycoords=("axes fraction", "data"),
+                    xytext=(0, 4), textcoords="offset points", fontsize=9)
+        ax.axvline(window_days, color="0.4", ls=":", lw=1)
+        ax.annotate("end of window", (window_days, 0.02), xycoords=("data", "axes fraction"), rotation=90,
+                    xytext=(-3, 0), textcoords="offset points", ha="right", va="bottom", fontsize=8, color="0.3")
+        ax.set_xlabel("days since campaign start")
+        ax.set_title(f"attacker strategy: {s}")
+        ax.grid(True, alpha=0.3)
+        ax.set_ylim(bottom=0)
+    axes[0][0].set_ylabel("exchanges harvested, cumulative (millions)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False, fontsize=9)
+    fig.suptitle(title + f"\nline: mean over seeds; band: {band[0]:.0%}-{band[1]:.0%} of seeds", fontsize=11)
+    nrows = math.ceil(len(labels) / 6)
+    fig.tight_layout(rect=(0, 0.04 + 0.04 * nrows, 1, 0.93))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def lever_curve(summary: pd.DataFrame, lever: str, objective: tuple[str, str], budget: list[tuple[str, str, float, str]],
+                chosen: float | None, title: str, path: Path, band_label: str = "95% interval of the mean") -> Path:
+    """Objective and budget metrics against a lever's value, with interval bands and the chosen value.
+
+    ``summary`` has ``value`` and ``<metric>``, ``<metric>.lo``, ``<metric>.hi`` columns;
+    ``objective`` is ``(column, label)``; ``budget`` entries are ``(column, label, limit, op)``.
+    """
+    panels = [(objective[0], objective[1], None, None)] + [(c, lab, lim, op) for c, lab, lim, op in budget]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.5, 3.0 * len(panels) + 0.6), sharex=True, squeeze=False)
+    x = summary["value"].to_numpy(float)
+    for ax, (col, label, limit, op) in zip(axes[:, 0], panels, strict=True):
+        scale = 100.0 if col.endswith("_share") else 1.0
+        unit = " (%)" if scale == 100.0 else ""
+        ax.plot(x, scale * summary[col], "o-", color="C0", lw=1.6, ms=4, label="mean over seeds")
+        ax.fill_between(x, scale * summary[f"{col}.lo"], scale * summary[f"{col}.hi"], color="C0", alpha=0.2,
+                        lw=0, label=band_label)
+        if limit is not None:
+            ax.axhline(scale * limit, color="C3", ls="--", lw=1.2, label=f"budget {op} {limit:g}")
+        if chosen is not None:
+            ax.axvline(chosen, color="C2", ls="-", lw=1.2, label=f"chosen {lever.split('.')[-1]} = {chosen:g}")
+        ax.set_ylabel(label + unit, fontsize=9)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+    axes[-1, 0].set_xlabel(lever)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def sensitivity_bars(indices: pd.DataFrame, title: str, path: Path) -> Path:
+    """First-order and total Sobol indices with confidence bars, one panel per output.
+
+    ``indices`` has ``output``, ``parameter``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``.
+    """
+    outputs = list(dict.fromkeys(indices["output"]))
+    n_par = indices["parameter"].nunique()
+    fig, axes = plt.subplots(1, len(outputs), figsize=(5.2 * len(outputs), 0.42 * n_par + 1.8), squeeze=False,
+                             sharey=True)
+    for k, (ax, out) in enumerate(zip(axes[0], outputs, strict=True)):
+        sub = indices[indices["output"] == out]
+        if k == 0:
+            order = sub.sort_values("ST")["parameter"].tolist()
+        sub = sub.set_index("parameter").reindex(order)
+        y = np.arange(len(order))
+        ax.barh(y + 0.2, sub["ST"], height=0.38, xerr=sub["ST_conf"], color="C1", capsize=2, label="total (ST)")
+        ax.barh(y - 0.2, sub["S1"], height=0.38, xerr=sub["S1_conf"], color="C0", capsize=2, label="first order (S1)")
+        ax.set_yticks(y, order, fontsize=9)
+        ax.axvline(0, color="black", lw=0.6)
+        ax.set_xlabel("Sobol index (share of output variance)")
+        ax.set_title(out, fontsize=10)
+        ax.grid(True, axis="x", alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, fontsize=9)
+    fig.suptitle(title + "\nbars: 95% confidence intervals (bootstrap)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.93))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path

@@ -1,0 +1,147 @@
+"""Results folders and reports: ``results/<analysis>/<timestamp>/`` with report.md and report.html.
+
+The HTML is rendered by :func:`markdown_to_html`, a small converter for the
+subset of Markdown the reports use (headings, paragraphs, lists, tables,
+fenced code, images, links, inline code, bold), so no extra dependency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import shlex
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .sweeps import ROOT
+from .tables import to_markdown
+
+RESULTS = ROOT / "results"
+
+
+def new_results_dir(analysis: str, root: Path = RESULTS, now: dt.datetime | None = None) -> Path:
+    """A fresh ``root/<analysis>/<UTC timestamp>/`` (suffixed if it already exists)."""
+    stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H-%M-%SZ")
+    base = Path(root) / analysis / stamp
+    path, k = base, 1
+    while path.exists():
+        path = base.with_name(f"{stamp}-{k}")
+        k += 1
+    path.mkdir(parents=True)
+    return path
+
+
+def invocation() -> str:
+    """The command line that started this process, relative to the repository."""
+    script = Path(sys.argv[0])
+    try:
+        script = script.resolve().relative_to(ROOT)
+    except ValueError:
+        pass
+    return shlex.join(["python", str(script), *sys.argv[1:]])
+
+
+def write_table(out_dir: Path, name: str, numbers: pd.DataFrame, display: pd.DataFrame | None = None) -> str:
+    """Write ``name.csv`` (the numbers) and ``name.md`` (the display table); return the Markdown."""
+    numbers.to_csv(out_dir / f"{name}.csv", index=False)
+    md = to_markdown(display if display is not None else numbers)
+    (out_dir / f"{name}.md").write_text(md + "\n", encoding="utf-8")
+    return md
+
+
+def write_report(out_dir: Path, markdown: str, title: str) -> Path:
+    """Write ``report.md`` and ``report.html``; return the Markdown path."""
+    md_path = out_dir / "report.md"
+    md_path.write_text(markdown, encoding="utf-8")
+    (out_dir / "report.html").write_text(markdown_to_html(markdown, title), encoding="utf-8")
+    return md_path
+
+
+# --------------------------------------------------------------------------- Markdown -> HTML
+
+_INLINE = [
+    (re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)"), r'<img src="\2" alt="\1" style="max-width:100%">'),
+    (re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)"), r'<a href="\2">\1</a>'),
+    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
+]
+
+
+def _inline(text: str) -> str:
+    parts = re.split(r"(`[^`]*`)", text)
+    out = []
+    for part in parts:
+        if len(part) >= 2 and part.startswith("`") and part.endswith("`"):
+            out.append(f"<code>{html.escape(part[1:-1])}</code>")
+            continue
+        s = html.escape(part, quote=False)
+        for pattern, repl in _INLINE:
+            s = pattern.sub(repl, s)
+        out.append(s)
+    return "".join(out)
+
+
+def _table(lines: list[str]) -> str:
+    def cells(line: str) -> list[str]:
+        body = line.strip().strip("|")
+        return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", body)]
+
+    head = cells(lines[0])
+    rows = [cells(x) for x in lines[2:]]
+    out = ["<table>", "<thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr></thead>", "<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rows]
+    return "\n".join(out + ["</tbody></table>"])
+
+
+def markdown_to_html(markdown: str, title: str = "report") -> str:
+    """Render the Markdown subset used by the reports as a standalone HTML page."""
+    lines = markdown.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("```"):
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith("```"):
+                j += 1
+            out.append("<pre><code>" + html.escape("\n".join(lines[i + 1 : j])) + "</code></pre>")
+            i = j + 1
+        elif m := re.match(r"(#{1,6})\s+(.*)", line):
+            n = len(m.group(1))
+            out.append(f"<h{n}>{_inline(m.group(2))}</h{n}>")
+            i += 1
+        elif line.startswith("|") and i + 1 < len(lines) and re.match(r"^\|[-:| ]+\|$", lines[i + 1].strip()):
+            j = i
+            while j < len(lines) and lines[j].startswith("|"):
+                j += 1
+            out.append(_table(lines[i:j]))
+            i = j
+        elif re.match(r"\s*[-*]\s+", line) or re.match(r"\s*\d+\.\s+", line):
+            ordered = bool(re.match(r"\s*\d+\.", line))
+            tag = "ol" if ordered else "ul"
+            items = []
+            while i < len(lines) and (re.match(r"\s*([-*]|\d+\.)\s+", lines[i]) or (lines[i].startswith("  ") and items)):
+                if re.match(r"\s*([-*]|\d+\.)\s+", lines[i]):
+                    items.append(re.sub(r"^\s*([-*]|\d+\.)\s+", "", lines[i]))
+                else:
+                    items[-1] += " " + lines[i].strip()
+                i += 1
+            out.append(f"<{tag}>" + "".join(f"<li>{_inline(x)}</li>" for x in items) + f"</{tag}>")
+        elif not line.strip():
+            i += 1
+        else:
+            para = []
+            while i < len(lines) and lines[i].strip() and not re.match(r"(#{1,6}\s|```|\||\s*[-*]\s+|\s*\d+\.\s+)", lines[i]):
+                para.append(lines[i].strip())
+                i += 1
+            if not para:  # a line no rule above took: keep it as its own paragraph
+                para = [line.strip()]
+                i += 1
+            out.append(f"<p>{_inline(' '.join(para))}</p>")
+    style = ("body{font-family:sans-serif;max-width:75em;margin:2em auto;padding:0 1em;line-height:1.45}"
+             "table{border-collapse:collapse;font-size:90%;margin:1em 0}th,td{border:1px solid #bbb;padding:3px 6px}"
+             "th{background:#eee}code{background:#f3f3f3;padding:0 2px}pre{background:#f3f3f3;padding:8px;overflow-x:auto}")
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")

@@ -1,0 +1,177 @@
+"""Running a sweep through the command line, collecting it, and loading its tables.
+
+The analyses never import the simulator: a sweep is ``distill-sim -m
++sweep=<name> [overrides]`` in a subprocess (Hydra multirun with the joblib
+launcher, content-addressed run folders, resumable), then ``python -m
+sim.collect SWEEP_DIR`` writes ``SWEEP_DIR/runs.parquet`` (see docs/sweeps.md).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import shlex
+import subprocess
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "conf"
+TABLE_FILE = "runs.parquet"
+RUNS_DIR = "runs"
+DAILY_FILE = "daily.parquet"
+
+
+class SweepError(RuntimeError):
+    """A sweep could not be run, collected or read."""
+
+
+@dataclass(frozen=True)
+class SweepCommand:
+    """One multirun of the command line: the sweep config, its overrides, where it writes."""
+
+    sweep: str
+    overrides: tuple[str, ...]
+    sweep_dir: Path
+    jobs: int | None = None
+
+    def argv(self) -> list[str]:
+        """The command line, with the launcher's worker count when given."""
+        args = [sys.executable, "-m", "sim", "-m", f"+sweep={self.sweep}", f"hydra.sweep.dir={self.sweep_dir}"]
+        if self.jobs is not None:
+            args.append(f"hydra.launcher.n_jobs={self.jobs}")
+        return args + list(self.overrides)
+
+    def shell(self) -> str:
+        """The same command as a user would type it (``distill-sim ...``)."""
+        return shlex.join(["distill-sim", *self.argv()[3:]])
+
+
+def available_options(group: str) -> list[str]:
+    """Names of the options of a config group (``conf/<group>/*.yaml``)."""
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+def expand_options(group: str, spec: str) -> list[str]:
+    """Expand ``a,b,c`` or a glob (``*``, ``glob(*)``, ``glob(*,exclude=[x])``-free forms) to option names.
+
+    Raises:
+        SweepError: naming an option that does not exist in ``conf/<group>/``.
+    """
+    spec = spec.strip()
+    if spec.startswith("glob(") and spec.endswith(")"):
+        spec = spec[5:-1]
+    known = available_options(group)
+    names: list[str] = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        if any(ch in part for ch in "*?["):
+            names += [k for k in known if fnmatch.fnmatch(k, part) and k not in names]
+        elif part in known:
+            if part not in names:
+                names.append(part)
+        else:
+            raise SweepError(f"{group}={part!r} is not an option; available: {', '.join(known)}")
+    return names
+
+
+def read_sweep_params(sweep: str) -> dict[str, str]:
+    """The ``hydra.sweeper.params`` of ``conf/sweep/<sweep>.yaml`` (as strings)."""
+    from omegaconf import OmegaConf  # a config reader, not the model
+
+    path = CONF / "sweep" / f"{sweep}.yaml"
+    if not path.is_file():
+        raise SweepError(f"sweep={sweep!r}: no {path}; available: {', '.join(available_options('sweep'))}")
+    conf = OmegaConf.load(path)
+    params = OmegaConf.select(conf, "hydra.sweeper.params") or {}
+    return {str(k): str(v) for k, v in params.items()}
+
+
+def read_sweep_dir(sweep: str) -> Path:
+    """The default ``hydra.sweep.dir`` of a sweep config (relative to the repository)."""
+    from omegaconf import OmegaConf
+
+    conf = OmegaConf.load(CONF / "sweep" / f"{sweep}.yaml")
+    value = OmegaConf.select(conf, "hydra.sweep.dir")
+    if value is None:
+        raise SweepError(f"conf/sweep/{sweep}.yaml sets no hydra.sweep.dir")
+    return ROOT / str(value)
+
+
+def run_sweep(command: SweepCommand, log=print) -> None:
+    """Run the multirun; its progress lines go to this process's stdout.
+
+    A sweep whose runs partly failed exits non-zero; that is reported as a
+    warning (the collected table says which runs are there), not raised.
+    """
+    log(f"running: {command.shell()}")
+    proc = subprocess.run(command.argv(), cwd=ROOT, check=False)
+    if proc.returncode != 0:
+        warnings.warn(f"the sweep exited with status {proc.returncode}: some runs failed or are missing "
+                      f"(re-run the same command to retry them); analysing the runs that finished", stacklevel=2)
+
+
+def collect(sweep_dir: Path) -> Path:
+    """``python -m sim.collect SWEEP_DIR``; returns the table's path."""
+    proc = subprocess.run([sys.executable, "-m", "sim.collect", str(sweep_dir)], cwd=ROOT, check=False,
+                          capture_output=True, text=True)
+    table = Path(sweep_dir) / TABLE_FILE
+    if proc.returncode not in (0, 1) or not table.is_file():
+        raise SweepError(f"collecting {sweep_dir} failed (status {proc.returncode}): {proc.stderr.strip()}")
+    if proc.returncode == 1:
+        warnings.warn(f"collect reported bad or failed runs in {sweep_dir}:\n{proc.stderr.strip()}", stacklevel=2)
+    return table
+
+
+def load_runs(sweep_dir: Path, collect_first: bool = True) -> pd.DataFrame:
+    """The sweep's table of runs (collected first unless told not to)."""
+    sweep_dir = Path(sweep_dir)
+    if collect_first and (sweep_dir / RUNS_DIR).is_dir():
+        collect(sweep_dir)
+    path = sweep_dir / TABLE_FILE
+    if not path.is_file():
+        raise SweepError(f"{path} not found: run the sweep first, or collect it with `python -m sim.collect {sweep_dir}`")
+    table = pd.read_parquet(path)
+    if table.empty:
+        raise SweepError(f"{path} has no runs")
+    return table
+
+
+def latest_per_key(runs: pd.DataFrame, key: Sequence[str]) -> tuple[pd.DataFrame, int]:
+    """One run per ``key`` (the most recently finished), and how many were dropped.
+
+    A sweep folder keeps runs of earlier configurations (e.g. before a preset
+    changed): they have other identities but the same policy and seed.
+    """
+    order = "prov.finished_at" if "prov.finished_at" in runs.columns else "run_identity"
+    ordered = runs.sort_values(order, kind="stable")
+    kept = ordered.drop_duplicates(list(key), keep="last").sort_index()
+    return kept, len(runs) - len(kept)
+
+
+def load_daily(sweep_dir: Path, identities: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    """The daily series of the given runs, long form with a ``run_identity`` column."""
+    frames = []
+    for ident in identities:
+        path = Path(sweep_dir) / RUNS_DIR / ident / DAILY_FILE
+        if not path.is_file():
+            warnings.warn(f"no daily series for run {ident} ({path})", stacklevel=2)
+            continue
+        frame = pd.read_parquet(path, columns=list(columns))
+        frame["run_identity"] = ident
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=[*columns, "run_identity"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def code_versions(runs: pd.DataFrame) -> list[str]:
+    """The distinct ``git commit (+dirty)`` values the runs were produced by."""
+    if "prov.git_commit" not in runs.columns:
+        return []
+    dirty = runs.get("prov.git_dirty", pd.Series(False, index=runs.index))
+    labels = {f"{c or 'unknown'}{' (dirty)' if d else ''}" for c, d in zip(runs["prov.git_commit"], dirty, strict=True)}
+    return sorted(labels)

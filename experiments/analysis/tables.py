@@ -1,0 +1,67 @@
+"""Formatting numbers with their intervals, and rendering tables as Markdown.
+
+Own renderer rather than ``DataFrame.to_markdown`` (which needs ``tabulate``,
+not a dependency).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .stats import Estimate
+
+
+def fmt_number(x: float, digits: int = 3) -> str:
+    """A compact human number: thousands separators for large values, ``digits`` significant otherwise."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    x = float(x)
+    if abs(x) >= 10_000:
+        return f"{x:,.0f}"
+    if x == 0:
+        return "0"
+    return f"{x:.{digits}g}"
+
+
+def fmt_share(x: float, digits: int = 1) -> str:
+    """A share in [0, 1] as a percentage."""
+    if x is None or not math.isfinite(float(x)):
+        return "n/a"
+    return f"{100 * float(x):.{digits}f}%"
+
+
+def fmt_estimate(est: Estimate, kind: str = "number", signed: bool = False) -> str:
+    """``value [lo, hi]``; ``kind`` is ``number``, ``share`` (as %), ``pp`` (percentage points) or ``times`` (x)."""
+    if est.n == 0 or not math.isfinite(est.value):
+        return "n/a"
+
+    def one(v: float) -> str:
+        if kind == "share":
+            return fmt_share(v)
+        if kind == "pp":
+            s = f"{100 * v:.1f}"
+            return (f"+{s}" if v > 0 and signed else s)
+        if kind == "times":
+            return f"{v:.2f}x"
+        s = fmt_number(v)
+        return f"+{s}" if signed and v > 0 else s
+
+    if not est.has_interval:
+        return one(est.value)
+    return f"{one(est.value)} [{one(est.lo)}, {one(est.hi)}]"
+
+
+def _escape(cell: object) -> str:
+    return str(cell).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(frame: pd.DataFrame, index: bool = False) -> str:
+    """A GitHub-flavoured Markdown table of ``frame`` (cells as they are, stringified)."""
+    table = frame.reset_index() if index else frame
+    header = [_escape(c) for c in table.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for row in table.itertuples(index=False):
+        lines.append("| " + " | ".join(_escape(c) for c in row) + " |")
+    return "\n".join(lines)
