@@ -130,8 +130,7 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
     table.to_csv(out_dir / "comparison.csv", index=False)
     plots.pareto(table, front.to_numpy(), HARMED, "campaign_blocked_share",
                  "legitimate users harmed per 100k users\n(wrongly banned + refused at least once + sign-ups lost)",
-                 "campaign blocked (% of target exchanges)", "Policy presets: campaign blocked vs collateral "
-                 "(mean and 95% interval over seeds)", out_dir / "pareto.png", colors)
+                 "campaign blocked (% of target exchanges)", "Policy presets: campaign blocked vs collateral\n(mean and 95% interval over seeds)", out_dir / "pareto.png", colors)
 
     daily = sweeps.load_daily(sweep_dir, runs["run_identity"].tolist(), ["day", "attacker_harvested_cum"])
     meta = runs[["run_identity", "attacker.name", "policy.name", "seed"]].rename(

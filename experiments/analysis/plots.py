@@ -67,7 +67,7 @@ def pareto(table: pd.DataFrame, front: np.ndarray, x: str, y: str, x_label: str,
     ``table`` has ``stratum``, ``policy``, ``x``/``y`` with ``.lo``/``.hi``; ``front`` is a mask aligned with it.
     """
     strata = sorted(table["stratum"].unique())
-    fig, axes = plt.subplots(1, len(strata), figsize=(6.2 * len(strata), 5.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(strata), figsize=(max(6.2 * len(strata), 9.0), 5.6), squeeze=False)
     for ax, s in zip(axes[0], strata, strict=True):
         sel = (table["stratum"] == s).to_numpy()
         sub = table[sel]
@@ -96,13 +96,14 @@ def pareto(table: pd.DataFrame, front: np.ndarray, x: str, y: str, x_label: str,
         lo_y, hi_y = np.nanmin(ys - yerr[0]), np.nanmax(ys + yerr[1])
         pad_y = 0.12 * (hi_y - lo_y or 1.0)
         ax.set_ylim(lo_y - pad_y, hi_y + 2 * pad_y)
+        ax.ticklabel_format(axis="both", style="plain", useOffset=False)
         _place_labels(ax, xs, ys, sub["policy"].tolist(), styles)
     handles = [plt.Line2D([], [], marker="o", color="0.3", ls="", ms=8, label="non-dominated (bold label)"),
                plt.Line2D([], [], marker="s", color="0.3", mfc="white", ls="", ms=6, label="dominated"),
                plt.Line2D([], [], color="0.6", lw=1, label="Pareto front")]
     fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9)
-    fig.suptitle(title, fontsize=12)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
@@ -115,7 +116,7 @@ def harvest(daily: pd.DataFrame, target: float, window_days: int, title: str, pa
     ``daily`` has ``stratum``, ``policy``, ``seed``, ``day``, ``attacker_harvested_cum``.
     """
     strata = sorted(daily["stratum"].unique())
-    fig, axes = plt.subplots(1, len(strata), figsize=(6.2 * len(strata), 5.0), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(strata), figsize=(max(6.2 * len(strata), 8.0), 5.0), squeeze=False, sharey=True)
     for ax, s in zip(axes[0], strata, strict=True):
         sub = daily[daily["stratum"] == s]
         for p, g in sorted(sub.groupby("policy"), key=lambda kv: str(kv[0])):
@@ -133,24 +134,26 @@ def harvest(daily: pd.DataFrame, target: float, window_days: int, title: str, pa
         ax.set_xlabel("days since campaign start")
         ax.set_title(f"attacker strategy: {s}")
         ax.grid(True, alpha=0.3)
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, 1.12 * max(target / 1e6, float(sub["attacker_harvested_cum"].max()) / 1e6))
     axes[0][0].set_ylabel("exchanges harvested, cumulative (millions)")
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False, fontsize=9)
     fig.suptitle(title + f"\nline: mean over seeds; band: {band[0]:.0%}-{band[1]:.0%} of seeds", fontsize=11)
     nrows = math.ceil(len(labels) / 6)
-    fig.tight_layout(rect=(0, 0.04 + 0.04 * nrows, 1, 0.93))
+    fig.tight_layout(rect=(0, 0.04 + 0.04 * nrows, 1, 0.95))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
 def lever_curve(summary: pd.DataFrame, lever: str, objective: tuple[str, str], budget: list[tuple[str, str, float, str]],
-                chosen: float | None, title: str, path: Path, band_label: str = "95% interval of the mean") -> Path:
+                chosen: float | None, title: str, path: Path, band_label: str = "95% interval of the mean",
+                tick_labels: Sequence[str] | None = None) -> Path:
     """Objective and budget metrics against a lever's value, with interval bands and the chosen value.
 
     ``summary`` has ``value`` and ``<metric>``, ``<metric>.lo``, ``<metric>.hi`` columns;
-    ``objective`` is ``(column, label)``; ``budget`` entries are ``(column, label, limit, op)``.
+    ``objective`` is ``(column, label)``; ``budget`` entries are ``(column, label, limit, op)``;
+    ``tick_labels`` names the positions 0..n-1 of a categorical lever.
     """
     panels = [(objective[0], objective[1], None, None)] + [(c, lab, lim, op) for c, lab, lim, op in budget]
     fig, axes = plt.subplots(len(panels), 1, figsize=(7.5, 3.0 * len(panels) + 0.6), sharex=True, squeeze=False)
@@ -164,10 +167,13 @@ def lever_curve(summary: pd.DataFrame, lever: str, objective: tuple[str, str], b
         if limit is not None:
             ax.axhline(scale * limit, color="C3", ls="--", lw=1.2, label=f"budget {op} {limit:g}")
         if chosen is not None:
-            ax.axvline(chosen, color="C2", ls="-", lw=1.2, label=f"chosen {lever.split('.')[-1]} = {chosen:g}")
+            name = tick_labels[int(chosen)] if tick_labels is not None else f"{chosen:g}"
+            ax.axvline(chosen, color="C2", ls="-", lw=1.2, label=f"chosen: {name}")
         ax.set_ylabel(label + unit, fontsize=9)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8, loc="best")
+    if tick_labels is not None:
+        axes[-1, 0].set_xticks(range(len(tick_labels)), tick_labels)
     axes[-1, 0].set_xlabel(lever)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()

@@ -7,6 +7,7 @@ not a dependency).
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -48,9 +49,12 @@ def fmt_estimate(est: Estimate, kind: str = "number", signed: bool = False) -> s
         s = fmt_number(v)
         return f"+{s}" if signed and v > 0 else s
 
+    def clean(v: float) -> str:
+        return re.sub(r"^[-+](0(?:\.0+)?)(%|x)?$", r"\1\2", one(v))  # no "-0.0%" for a tiny negative
+
     if not est.has_interval:
-        return one(est.value)
-    return f"{one(est.value)} [{one(est.lo)}, {one(est.hi)}]"
+        return clean(est.value)
+    return f"{clean(est.value)} [{clean(est.lo)}, {clean(est.hi)}]"
 
 
 def _escape(cell: object) -> str:

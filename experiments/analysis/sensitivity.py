@@ -1,0 +1,221 @@
+"""Global sensitivity: Sobol indices (Saltelli sampling, SALib) of the outputs to the unknowns.
+
+The evaluation is pluggable: :func:`run_sobol` takes any function from a
+table of sample points (one column per factor, values in the factor's own
+units) to a table of outputs (one column per output, same rows). The
+simulator's evaluator (:class:`SweepEvaluator`) writes each point as a Hydra
+config file, runs them all as one multirun of the command line and reads the
+collected table; the test evaluator is the Ishigami function, whose indices
+are known (tests/test_sensitivity.py).
+
+The factors (:data:`FACTORS`) are the unknowns of CALIBRATION.md with their
+ranges, each mapped to its config key(s) in ``sim/config.py``. A categorical
+factor (the attacker strategy) is sampled on [0, k) and floored to one of its
+k choices, a common way to put a switch into a variance decomposition.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import sobol as sobol_sample
+
+Evaluator = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One uncertain input.
+
+    Attributes:
+        name: short label (used in tables and plots).
+        lo, hi: its range (for a choice: ignored, the choices are used).
+        key: the config key it sets (for the simulator), or a special key
+            handled by :func:`point_config` (``@attacker``, ``@vpn_share``,
+            ``@demand_tail_alpha``, ``@proxy_residential_share``).
+        source: where the range comes from (CALIBRATION.md label).
+        choices: for a categorical factor, its options.
+    """
+
+    name: str
+    lo: float
+    hi: float
+    key: str = ""
+    source: str = ""
+    choices: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def bounds(self) -> list[float]:
+        return [0.0, float(len(self.choices))] if self.choices else [float(self.lo), float(self.hi)]
+
+    def value(self, u: float):
+        """The factor's value at the sampled number ``u`` (a choice for categorical factors)."""
+        if self.choices:
+            return self.choices[min(int(math.floor(u)), len(self.choices) - 1)]
+        return float(u)
+
+
+# The unknowns of CALIBRATION.md and their ranges (labels: C confirmed, R reported, A assumption).
+FACTORS: tuple[Factor, ...] = (
+    Factor("attacker strategy", 0, 0, "@attacker", "CALIBRATION: both wide_slow and churn fit the figures", ("wide_slow", "churn")),
+    Factor("residential-proxy detection recall", 0.05, 0.5, "policy.geo_filter.match_prob.residential_proxy", "A, 0.2 (0.05-0.5)"),
+    Factor("datacenter/VPN IP detection recall", 0.7, 0.98, "policy.geo_filter.match_prob.datacenter", "A, 0.9 (0.7-0.98)"),
+    Factor("residential share of attacker exits", 0.5, 0.9, "@proxy_residential_share", "A, 0.7; C: commercial proxy services"),
+    Factor("detector noise (sd of score)", 0.25, 1.0, "policy.detector.noise_sd", "A, 0.5"),
+    Factor("human review capacity per day", 1000, 10000, "policy.review.capacity_per_day", "A, 3000"),
+    Factor("replacement lead time (days)", 0.5, 7.0, "attacker.replacement_lead_days", "A, 2 d (0.5-7)"),
+    Factor("SMS-verified phone (USD)", 0.2, 1.0, "costs.identity.phone", "R, $0.50 ($0.20-1.00)"),
+    Factor("stolen/prepaid card (USD)", 1.0, 12.0, "costs.identity.payment", "R, $4 ($1-12)"),
+    Factor("fake identity document (USD)", 8.0, 40.0, "costs.identity.document", "C/R, $15 ($8-40)"),
+    Factor("residential proxy (USD/GB)", 0.89, 8.0, "costs.proxy_per_gb.residential_proxy", "R, $3/GB ($0.89-8)"),
+    Factor("bytes per exchange", 10e3, 200e3, "costs.bytes_per_exchange", "A, 50 KB (10-200 KB)"),
+    Factor("output price (USD/Mtok)", 15.0, 75.0, "costs.output_price_per_mtok", "C, $15 ($15-75)"),
+    Factor("input:output token ratio", 3.0, 30.0, "costs.input_output_ratio", "A, 10 (3-30)"),
+    Factor("legit VPN share", 0.20, 0.35, "@vpn_share", "R, 0.28 (0.20-0.35)"),
+    Factor("legit demand tail index (API users)", 1.1, 2.5, "@demand_tail_alpha", "A, Pareto alpha 1.5"),
+    Factor("phone verification drop-off", 0.02, 0.10, "costs.signup_dropoff.phone", "A, 0.05 (0.02-0.10)"),
+)
+
+
+def problem(factors: Sequence[Factor]) -> dict:
+    """The SALib problem definition."""
+    return {"num_vars": len(factors), "names": [f.name for f in factors], "bounds": [f.bounds for f in factors]}
+
+
+def sample(factors: Sequence[Factor], n: int, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame]:
+    """Saltelli (Sobol-sequence) sample without second-order terms: ``n * (D + 2)`` points.
+
+    Returns the raw matrix (for SALib) and the points in the factors' units.
+    """
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"n={n}: the Sobol sequence needs a power of two >= 2 (e.g. 8, 64, 1024)")
+    raw = sobol_sample.sample(problem(factors), n, calc_second_order=False, seed=seed)
+    points = pd.DataFrame({f.name: [f.value(u) for u in raw[:, j]] for j, f in enumerate(factors)})
+    return raw, points
+
+
+def indices(factors: Sequence[Factor], outputs: pd.DataFrame, seed: int = 0, resamples: int = 200) -> pd.DataFrame:
+    """First-order and total Sobol indices with 95% bootstrap half-widths, long form.
+
+    Columns: ``output``, ``parameter``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``, ``variance``.
+    An output that does not vary gets NaN indices (nothing to apportion).
+    """
+    rows = []
+    prob = problem(factors)
+    for out in outputs.columns:
+        y = outputs[out].to_numpy(dtype=float)
+        var = float(np.nanvar(y))
+        if not np.isfinite(y).all():
+            raise ValueError(f"output {out!r} has {int((~np.isfinite(y)).sum())} missing values; "
+                             "every sample point needs a value (re-run the failed points)")
+        if var <= 1e-18 * max(1.0, float(np.mean(y)) ** 2):
+            res = {k: np.full(len(factors), np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        else:
+            res = sobol_analyze.analyze(prob, y, calc_second_order=False, num_resamples=resamples,
+                                        conf_level=0.95, seed=seed)
+        for j, f in enumerate(factors):
+            rows.append({"output": out, "parameter": f.name, "S1": float(res["S1"][j]), "S1_conf": float(res["S1_conf"][j]),
+                         "ST": float(res["ST"][j]), "ST_conf": float(res["ST_conf"][j]), "variance": var})
+    return pd.DataFrame(rows)
+
+
+def run_sobol(factors: Sequence[Factor], evaluate: Evaluator, n: int, seed: int = 0,
+              resamples: int = 200) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Sample, evaluate, analyse: returns (points, outputs, indices)."""
+    _, points = sample(factors, n, seed)
+    outputs = evaluate(points)
+    if len(outputs) != len(points):
+        raise ValueError(f"the evaluator returned {len(outputs)} rows for {len(points)} points")
+    return points, outputs.reset_index(drop=True), indices(factors, outputs.reset_index(drop=True), seed, resamples)
+
+
+def hinge_sentence(idx: pd.DataFrame, strong: float = 0.1, weak: float = 0.05) -> str:
+    """Which unknowns the conclusions hinge on (total index >= ``strong``), and which hardly matter.
+
+    Judged on the total index ST (main effect plus interactions).
+    """
+    parts = []
+    for out, g in idx.groupby("output", sort=False):
+        if g["ST"].isna().all():
+            parts.append(f"`{out}` did not vary over the ranges")
+            continue
+        top = g[g["ST"] >= strong].sort_values("ST", ascending=False)
+        if top.empty:
+            parts.append(f"`{out}` depends on no single unknown with a total index >= {strong:g}")
+        else:
+            names = ", ".join(f"{r.parameter} (ST {r.ST:.2f} +/- {r.ST_conf:.2f})" for r in top.itertuples())
+            parts.append(f"`{out}` hinges on {names}")
+    minor = idx.groupby("parameter", sort=False)["ST"].max()
+    negligible = [p for p, v in minor.items() if np.isfinite(v) and v < weak]
+    text = "; ".join(parts) + "."
+    if negligible:
+        text += (f" Over their ranges, {', '.join(negligible)} move no output by more than {weak:g} of its variance "
+                 "(total index): the conclusions do not depend on them.")
+    return text
+
+
+# --------------------------------------------------------------------------- the simulator's evaluator
+
+
+def _set(tree: dict, dotted: str, value) -> None:
+    node = tree
+    parts = dotted.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+def point_config(factors: Sequence[Factor], row: pd.Series, segments: list[dict]) -> tuple[dict, list[str]]:
+    """The config tree (to merge at the root) and the defaults overrides for one sample point.
+
+    ``segments`` is the population's segment list (from ``conf/population/<name>.yaml``):
+    segment-level factors rewrite the whole list, which a config file cannot patch element-wise.
+    """
+    tree: dict = {}
+    defaults: list[str] = []
+    segs = [dict(s) for s in segments]
+    touched = False
+    for f in factors:
+        v = row[f.name]
+        if f.key == "@attacker":
+            defaults.append(f"override /attacker: {v}")
+        elif f.key == "@proxy_residential_share":
+            # The rest of the exits keep the default 2:1 mobile:datacenter split.
+            _set(tree, "attacker.proxy_mix", {"residential_proxy": v, "mobile_proxy": (1 - v) * 2 / 3,
+                                              "datacenter": (1 - v) / 3})
+        elif f.key == "@vpn_share":
+            # Scale every segment's VPN share so the casual segment's (0.28 by default) equals v.
+            base = next((s["vpn_share"] for s in segs if s.get("name") == "casual"), 0.28) or 0.28
+            for s in segs:
+                s["vpn_share"] = min(s["vpn_share"] * v / base, 1.0 - s.get("cgnat_share", 0.0))
+            touched = True
+        elif f.key == "@demand_tail_alpha":
+            for s in segs:
+                if s.get("demand_tail_alpha", 0) > 0:
+                    s["demand_tail_alpha"] = v
+            touched = True
+        else:
+            _set(tree, f.key, v)
+    if touched:
+        _set(tree, "population.segments", segs)
+    return tree, defaults
+
+
+def write_point_file(path: Path, tree: dict, defaults: list[str]) -> None:
+    """A Hydra config (``@package _global_``) that sets one sample point."""
+    from omegaconf import OmegaConf
+
+    body = OmegaConf.to_yaml(OmegaConf.create(tree))
+    head = "# @package _global_\n# One sample point of a sensitivity analysis (experiments/sensitivity.py).\n"
+    if defaults:
+        head += "defaults:\n" + "".join(f"  - {d}\n" for d in defaults)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(head + body, encoding="utf-8")
+    tmp.replace(path)
