@@ -52,12 +52,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--policies", help="policy presets, comma list or glob (default: the sweep config's, all presets)")
     p.add_argument("--strategies", help="attacker strategies, comma list (default: the sweep config's)")
     p.add_argument("--seeds", type=int, help="number of seeds 0..N-1 (default: the sweep config's)")
+    p.add_argument("--no-collect", action="store_true", help="with --from: read SWEEP_DIR/runs.parquet as it is")
     p.add_argument("--baseline", default="status_quo", help="policy the others are compared with (default: %(default)s)")
     p.add_argument("--jobs", type=int, default=2, help="parallel runs (joblib workers; -1: one per core; default: %(default)s)")
     p.add_argument("--sweep-dir", type=Path, help="where the runs go (default: the sweep config's hydra.sweep.dir)")
     p.add_argument("--results", type=Path, default=report.RESULTS, help="results root (default: results/)")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. population.sample_size=50000")
     args = p.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     args.mode = args.mode or ("from" if args.from_dir else "quick")
     return args
 
@@ -111,7 +113,7 @@ def policy_blurb(name: str) -> str:
 
 
 def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: str, command: sweeps.SweepCommand | None,
-                 dropped: int) -> Path:
+                 dropped: int, argv: list[str]) -> Path:
     """Tables, figures and report of a comparison; returns report.md."""
     from experiments.analysis import plots  # matplotlib only here
 
@@ -221,7 +223,7 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "## Reproduce",
         "",
         "```",
-        report.invocation(),
+        report.invocation(__file__, argv),
         "```",
         "",
     ]
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{command.sweep_dir}; finished runs are skipped")
         sweeps.run_sweep(command)
         sweep_dir = command.sweep_dir
-    runs = sweeps.load_runs(sweep_dir)
+    runs = sweeps.load_runs(sweep_dir, collect_first=not args.no_collect)
     runs, dropped = select_runs(runs, policies, strategies, seeds)
     if dropped:
         warnings.warn(f"{dropped} older runs of the same (strategy, policy, seed) cells ignored; the latest are used",
@@ -260,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no runs to compare in {sweep_dir}", file=sys.stderr)
         return 1
     out_dir = report.new_results_dir("compare", args.results)
-    path = build_report(runs, sweep_dir, out_dir, args.baseline, command, dropped)
+    path = build_report(runs, sweep_dir, out_dir, args.baseline, command, dropped, args.argv)
     print(to_markdown(comparison.markdown_tables(comparison.compare(runs, args.baseline), args.baseline)["campaign"]))
     print(f"\nreport: {path}\n        {path.with_suffix('.html')}")
     return 0

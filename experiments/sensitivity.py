@@ -121,7 +121,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sweep-dir", type=Path, help="where the runs go (default: results/sweeps/sensitivity-<design hash>)")
     p.add_argument("--results", type=Path, default=report.RESULTS, help="results root (default: results/)")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run (e.g. population.sample_size=50000)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    return args
 
 
 def build_report(factors, points, outputs, idx, n, args, evaluator: SweepEvaluator, out_dir: Path) -> Path:
@@ -192,7 +194,7 @@ def build_report(factors, points, outputs, idx, n, args, evaluator: SweepEvaluat
         "## Reproduce",
         "",
         "```",
-        report.invocation(),
+        report.invocation(__file__, args.argv),
         "```",
         "",
     ]

@@ -74,6 +74,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--results", type=Path, default=report.RESULTS, help="results root (default: results/)")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. attacker=churn policy=letter_package")
     args = p.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.from_dir and not args.lever:
         p.error("--from needs --lever (the column that was swept)")
     return args
@@ -117,7 +118,8 @@ def _matches(column: pd.Series, values: list[str]) -> pd.Series:
 
 
 def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[Budget], stat: str, maximize: bool,
-                 out_dir: Path, sweep_dir: Path, command: sweeps.SweepCommand | None) -> tuple[Path, str]:
+                 out_dir: Path, sweep_dir: Path, command: sweeps.SweepCommand | None,
+                 argv: list[str]) -> tuple[Path, str]:
     """Table, figure and report; returns (report.md, the one-line answer)."""
     from experiments.analysis import plots
 
@@ -197,7 +199,7 @@ def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[B
         "## Reproduce",
         "",
         "```",
-        report.invocation(),
+        report.invocation(__file__, argv),
         "```",
         "",
     ]
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out_dir = report.new_results_dir("threshold", args.results)
     path, answer = build_report(runs, lever, args.objective, budgets, args.stat, not args.minimize, out_dir,
-                                sweep_dir, command)
+                                sweep_dir, command, args.argv)
     print(to_markdown(pd.read_csv(out_dir / "threshold.csv")[["value", "seeds", *dict.fromkeys(
         [args.objective, *(b.column for b in budgets)])]].round(4)))
     print(f"\n{answer}\n\nreport: {path}\n        {path.with_suffix('.html')}")

@@ -34,14 +34,14 @@ def new_results_dir(analysis: str, root: Path = RESULTS, now: dt.datetime | None
     return path
 
 
-def invocation() -> str:
-    """The command line that started this process, relative to the repository."""
-    script = Path(sys.argv[0])
+def invocation(script: str | Path, argv: list[str] | None = None) -> str:
+    """The command line that reproduces this analysis: ``python <script> <argv>`` (argv: this process's by default)."""
+    script = Path(script)
     try:
         script = script.resolve().relative_to(ROOT)
     except ValueError:
         pass
-    return shlex.join(["python", str(script), *sys.argv[1:]])
+    return shlex.join(["python", str(script), *(sys.argv[1:] if argv is None else argv)])
 
 
 def write_table(out_dir: Path, name: str, numbers: pd.DataFrame, display: pd.DataFrame | None = None) -> str:
