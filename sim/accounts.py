@@ -11,11 +11,13 @@ Observable columns (what a provider can see, and all a control may read):
     exit_id         int64   network exit (address) id; shared exits share ids
     exit_type       int8    index into EXIT_TYPES (IP-intelligence class)
     exit_matched    bool    the geo/proxy filter matched this exit
-    payment, identity, device, template   int64 indicator ids (-1: none)
+    payment, identity, organisation, device, template   int64 indicator ids (-1: none)
     coding_share, template_reuse, cot_share, timing_regularity   float32 traffic traits
     demand_day, refused_day   int64 exchanges requested / refused today
+    throttled_day   int64   of which refused by a volume cap (the account sees rate-limit errors)
     served_total    int64   exchanges served before today
     queued          bool    waiting in the review queue
+    queued_by       int8    which control queued it (index into QUEUE_SOURCES)
     priority        float32 queue priority
     banned_at       int32   tick of the ban
     ban_reason      int8    index into BAN_REASONS (review, link_analysis, sharing)
@@ -46,6 +48,7 @@ _OBSERVABLE: dict[str, type] = {
     "exit_matched": np.bool_,
     "payment": np.int64,
     "identity": np.int64,
+    "organisation": np.int64,
     "device": np.int64,
     "template": np.int64,
     "coding_share": np.float32,
@@ -54,8 +57,10 @@ _OBSERVABLE: dict[str, type] = {
     "timing_regularity": np.float32,
     "demand_day": np.int64,
     "refused_day": np.int64,
+    "throttled_day": np.int64,
     "served_total": np.int64,
     "queued": np.bool_,
+    "queued_by": np.int8,
     "priority": np.float32,
     "banned_at": np.int32,
     "ban_reason": np.int8,
@@ -116,7 +121,7 @@ class AccountTable:
         self._grow(start + count)
         self.n = start + count
         rows = slice(start, start + count)
-        for name in ("payment", "identity", "device", "template"):
+        for name in ("payment", "identity", "organisation", "device", "template"):
             self._data[name][rows] = -1
         for name, value in columns.items():
             self._data[name][rows] = value
@@ -129,6 +134,7 @@ class AccountTable:
         d["served_total"][:n] += d["demand_day"][:n] - d["refused_day"][:n]
         d["demand_day"][:n] = 0
         d["refused_day"][:n] = 0
+        d["throttled_day"][:n] = 0
 
     def observable(self) -> ObservableAccounts:
         """The view a provider and its controls get: observable columns only."""

@@ -70,6 +70,9 @@ TIERS: tuple[str, ...] = ("email", "phone", "payment", "document", "organisation
 
 CAPABILITIES: tuple[str, ...] = ("coding", "agentic", "long_horizon", "other")
 
+# Indicator types an account carries (link analysis, sharing, aggregate caps).
+INDICATORS: tuple[str, ...] = ("network", "payment", "identity", "organisation", "device", "template")
+
 
 # --------------------------------------------------------------------------- world
 
@@ -124,6 +127,21 @@ class ProxyMix:
 
 
 @dataclass
+class ResponsesConfig:
+    """How the operator reacts to what it observes about its own accounts.
+
+    Each is a strategy switch; defaults follow what the incidents suggest.
+    """
+
+    rotate_exit_on_refusal: bool = True  # C: proxies were used to evade geographic restrictions
+    expand_fleet: bool = True  # open more accounts when the remaining target needs them
+    pace_under_cap: bool = True  # C/R: "~0.1% of a lowest-tier account's limit": operators stay under caps
+    cap_safety: float = between(0.9, 0.1, 1.0)  # pace at this share of the learned cap
+    compartmentalise: bool = True  # stop sharing indicators once bans arrive across providers or caps bind
+    spread_providers: bool = False  # move traffic to providers that ban/throttle less (A: not in the incidents)
+
+
+@dataclass
 class AttackerConfig:
     """The operator's strategy: how it builds, paces and replaces its fleet."""
 
@@ -149,7 +167,8 @@ class AttackerConfig:
     timing_regularity: float = prob(0.8)
     # Scale of the traits above as the detector sees them; fitted per strategy.
     footprint: float = nonneg(1.0)
-    rotate_exit_on_refusal: bool = True
+    accounts_per_organisation: int = count(1, 1)
+    responses: ResponsesConfig = field(default_factory=lambda: ResponsesConfig())
 
 
 @dataclass
@@ -191,6 +210,19 @@ class PopulationConfig:
 
 
 # --------------------------------------------------------------------------- policy
+
+
+@dataclass
+class TierCosts:
+    """Attacker's price per identity at each tier (USD); CALIBRATION 'Attacker costs'."""
+
+    email: float = nonneg(0.05)  # A
+    phone: float = nonneg(0.5)  # R, $0.20-1.00
+    payment: float = nonneg(4.0)  # R, stolen/prepaid card, $1-12
+    document: float = nonneg(15.0)  # C/R, $8-40
+    organisation: float = nonneg(30.0)  # A: document plus a shell organisation
+
+
 
 
 @dataclass
@@ -260,11 +292,64 @@ class LinkAnalysisConfig:
 
 
 @dataclass
+class TierSupply:
+    """Black-market identities the operator can buy per day at each tier (C/R: Thomas et al. 2014)."""
+
+    email: float = nonneg(INF)
+    phone: float = nonneg(INF)  # R: SMS-verified numbers are a commodity
+    payment: float = nonneg(INF)
+    document: float = nonneg(2000.0)  # A: AI-generated IDs sell at scale, but passable ones are fewer
+    organisation: float = nonneg(200.0)  # A
+
+
+@dataclass
+class TierLeadDays:
+    """Extra days to open an account at each tier (verification turnaround)."""
+
+    email: float = nonneg(0.0)
+    phone: float = nonneg(0.0)
+    payment: float = nonneg(0.0)
+    document: float = nonneg(1.0)  # A: vendor turnaround
+    organisation: float = nonneg(3.0)  # A
+
+
+@dataclass
 class IdentityGatingConfig:
-    """The verification tier required to open an account."""
+    """The verification tier required to open an account, and its frictions."""
 
     enabled: bool = False
     tier: str = "phone"
+    supply_per_day: TierSupply = field(default_factory=TierSupply)
+    lead_days: TierLeadDays = field(default_factory=TierLeadDays)
+    fake_document_pass_rate: float = prob(0.4)  # A, 0.1-0.8 (CALIBRATION)
+    # Accounts one identity may open (OpenAI: one organisation per ID per 90 days; S).
+    max_accounts_per_identity: int = count(1_000_000, 1)
+    # Existing accounts must verify at the tier when the policy starts.
+    reverify_existing: bool = False
+    legit_reverify_failure: float = prob(0.03)  # I: 1-5% (REGULATIONS provider_id_gating_2026)
+    cost_per_verification_usd: TierCosts = field(default_factory=lambda: TierCosts(
+        email=0.0, phone=0.05, payment=0.3, document=1.5, organisation=20.0))  # A: vendor prices
+
+
+@dataclass
+class AggregateCaps:
+    """Daily exchange limits summed over all accounts sharing an indicator."""
+
+    identity: float = nonneg(INF)
+    organisation: float = nonneg(INF)
+    payment: float = nonneg(INF)
+
+
+@dataclass
+class VolumeCapConfig:
+    """Per-account and aggregate limits on exchanges (CALIBRATION: real tier structures)."""
+
+    enabled: bool = False
+    mode: str = "throttle"  # throttle: excess refused; flag: excess feeds the review queue
+    per_account_hour: float = nonneg(INF)
+    per_account_day: float = nonneg(INF)
+    aggregate_day: AggregateCaps = field(default_factory=AggregateCaps)
+    flag_priority: float = 5.0  # queue priority of accounts flagged for exceeding
 
 
 @dataclass
@@ -290,20 +375,11 @@ class PolicyConfig:
     review: ReviewConfig = field(default_factory=ReviewConfig)
     link_analysis: LinkAnalysisConfig = field(default_factory=LinkAnalysisConfig)
     sharing: SharingConfig = field(default_factory=SharingConfig)
+    volume_cap: VolumeCapConfig = field(default_factory=VolumeCapConfig)
+    cost_per_review_usd: float = nonneg(5.0)  # A: a few minutes of an analyst
 
 
 # --------------------------------------------------------------------------- costs etc.
-
-
-@dataclass
-class TierCosts:
-    """Attacker's price per identity at each tier (USD); CALIBRATION 'Attacker costs'."""
-
-    email: float = nonneg(0.05)  # A
-    phone: float = nonneg(0.5)  # R, $0.20-1.00
-    payment: float = nonneg(4.0)  # R, stolen/prepaid card, $1-12
-    document: float = nonneg(15.0)  # C/R, $8-40
-    organisation: float = nonneg(30.0)  # A: document plus a shell organisation
 
 
 @dataclass
@@ -467,6 +543,7 @@ def validate(cfg: SimConfig) -> SimConfig:
     for ind in pol.sharing.indicators:
         _check_choice("policy.sharing.indicators", ind, INDICATORS)
     _check_choice("policy.sharing.action", pol.sharing.action, ("ban", "review"))
+    _check_choice("policy.volume_cap.mode", pol.volume_cap.mode, ("throttle", "flag"))
     for j, p in enumerate(pol.sharing.participants):
         if not 0 <= p < n_prov:
             raise _fail(f"policy.sharing.participants[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
@@ -479,7 +556,6 @@ def validate(cfg: SimConfig) -> SimConfig:
 
 
 # Indicator types an account carries (link analysis, sharing).
-INDICATORS: tuple[str, ...] = ("network", "payment", "identity", "device", "template")
 
 
 def from_hydra(cfg: DictConfig | dict) -> SimConfig:

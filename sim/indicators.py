@@ -16,6 +16,7 @@ COLUMN: dict[str, str] = {
     "network": "exit_id",
     "payment": "payment",
     "identity": "identity",
+    "organisation": "organisation",
     "device": "device",
     "template": "template",
 }

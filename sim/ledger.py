@@ -60,8 +60,8 @@ class Ledger:
                 self.refused_by[side][name] += n
             return
         w = self.model.accounts.weight[batch.rows]
-        wreq = float(np.dot(w, batch.demand))
-        wref = float(np.dot(w, batch.refused)) if ref else 0.0
+        wreq = float((w * batch.demand).sum())  # not np.dot: BLAS threads stall on a busy machine
+        wref = float((w * batch.refused).sum()) if ref else 0.0
         self._day_legit_weighted += (wreq, wreq - wref, wref)
         if ref:
             for name, n in batch.refused_by.items():
@@ -81,7 +81,7 @@ class Ledger:
         for provider in model.providers:
             r = provider.last_review
             legit_reviewed = ~att[r.rows]
-            expected += float(np.dot(table.weight[r.rows][legit_reviewed], r.p_ban[legit_reviewed]))
+            expected += float((table.weight[r.rows][legit_reviewed] * r.p_ban[legit_reviewed]).sum())
         # Bans not decided by review (link analysis, sharing) are certain given the review outcome.
         not_review = legit_banned & (table.ban_reason != 0)
         expected += float(table.weight[not_review].sum())
@@ -91,7 +91,7 @@ class Ledger:
             det = provider.detector
             if det is not None and det.last_rows.size:
                 legit_rows = det.last_rows[~att[det.last_rows]]
-                flags += float(np.dot(table.weight[legit_rows], det.last_p_flag[~att[det.last_rows]]))
+                flags += float((table.weight[legit_rows] * det.last_p_flag[~att[det.last_rows]]).sum())
         self.legit_flags_expected += flags
         self.legit_weighted += self._day_legit_weighted
         harvested = sum(op.harvested for op in model.operators)

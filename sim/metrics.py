@@ -17,7 +17,7 @@ from .agents.operator import SPEND_ITEMS
 from .agents.provider import BAN_REASONS
 from .calendar import HOURS_PER_DAY
 from .config import CAPABILITIES
-from .controls import FILTER_CONTROLS
+from .controls import FILTER_CONTROLS, QUEUE_SOURCES
 
 if TYPE_CHECKING:
     from .model import DistillationModel
@@ -89,6 +89,16 @@ def summarize(model: DistillationModel) -> dict:
         "legit_signups_lost_share": signups_lost / signups_tried if signups_tried else 0.0,
         "legit_flag_rate_per_account_month": ledger.legit_flags_expected / real / clock.window_days * 30 if real else 0.0,
         "reviews_done": float(sum(p.queue.reviews_done for p in model.providers)),
+        "verifications_done": float(sum(p.gating.verifications for p in model.providers)),
+        "defender_cost_usd": float(
+            sum(p.queue.reviews_done for p in model.providers) * cfg.policy.cost_per_review_usd
+            + sum(p.gating.cost_usd for p in model.providers)
+        ),
+        "attacker_identities_bought": int(sum(op.identities_bought for op in ops)),
+        "attacker_openings_denied": int(sum(op.openings_denied for op in ops)),
+        "attacker_compartmentalised": bool(any(op.compartmentalised for op in ops)),
+        "attacker_final_pace_per_account_day": float(min((op.pace for op in ops), default=0.0)),
+        "legit_users_lost_to_reverification": float(sum(p.lost_to_reverification for p in model.populations)),
     }
     for item in SPEND_ITEMS:
         m[f"attacker_spend_{item}_usd"] = spend[item]
@@ -96,6 +106,11 @@ def summarize(model: DistillationModel) -> dict:
         by = banned & (table.ban_reason == code)
         m[f"attacker_banned_by_{reason}"] = int(np.count_nonzero(by & att))
         m[f"legit_banned_by_{reason}"] = float(w[by & legit].sum())
+    reviewed_ban = banned & (table.ban_reason == BAN_REASONS.index("review"))
+    for code, source in enumerate(QUEUE_SOURCES):
+        by = reviewed_ban & (table.queued_by == code)
+        m[f"attacker_banned_after_review_from_{source}"] = int(np.count_nonzero(by & att))
+        m[f"legit_banned_after_review_from_{source}"] = float(w[by & legit].sum())
     for side in ("attacker", "legit"):
         for control in FILTER_CONTROLS:
             m[f"{side}_refused_by_{control}"] = float(ledger.refused_by[side].get(control, 0.0))

@@ -67,4 +67,4 @@ class SharingConsortium(mesa.Agent):
             provider.ban(rows, "sharing")
         else:
             rows = rows[~view.queued[rows] & (view.status[rows] == ACTIVE)]
-            provider.queue.enqueue(view, rows, np.full(rows.size, self.model.cfg.policy.review.link_priority, np.float32))
+            provider.enqueue(rows, np.full(rows.size, self.model.cfg.policy.review.link_priority, np.float32), "sharing")

@@ -16,9 +16,25 @@ sending accounts (an exact integer split, so with every control off the
 campaign gets exactly its target).
 
 Spending: an e-mail per account, an identity at the provider's required tier
-per ``accounts_per_identity`` accounts, a payment instrument per
-``accounts_per_payment`` accounts, proxy traffic per GB by exit type, and the
-API price of every served exchange. A budget that runs out ends the campaign.
+per ``accounts_per_identity`` accounts (bought within the day's black-market
+supply; fakes at the document tiers pass at the gate's pass rate), a payment
+instrument per ``accounts_per_payment`` accounts, proxy traffic per GB by exit
+type, and the API price of every served exchange. A budget that runs out ends
+the campaign.
+
+Responses (``attacker.responses``), each from what it observes of its own
+accounts only:
+
+- ``pace_under_cap``: accounts that were throttled reveal the cap; the pace
+  becomes ``cap_safety x`` the most one throttled account got through in a
+  day (and creeps back up by 10% a day while nothing is throttled), and the
+  fleet grows to carry the same demand;
+- ``compartmentalise``: after bans on two providers on the same day, or
+  throttling on two days running, new accounts share no indicator;
+- ``spread_providers``: a provider where more than 2% of its accounts were
+  banned or throttled yesterday loses half its share of new accounts to the
+  others;
+- ``expand_fleet``: off = a fixed fleet, only banned accounts are replaced.
 """
 
 from __future__ import annotations
@@ -29,14 +45,16 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..accounts import ACTIVE, PENDING
+from ..accounts import ACTIVE, BANNED, PENDING
 from ..calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PROXY_TYPES, TIERS, AttackerConfig, CostsConfig, OperatorSpec
+from ..controls.identity_gating import DOCUMENT_TIERS
 
 if TYPE_CHECKING:
     from ..model import DistillationModel
 
 SPEND_ITEMS: tuple[str, ...] = ("identity", "payment", "email", "proxy", "api")
+PRESSURE_TRIGGER = 0.02  # share of a provider's accounts banned or throttled that moves traffic away
 
 
 class Operator(mesa.Agent):
@@ -69,7 +87,15 @@ class Operator(mesa.Agent):
         self.spend = dict.fromkeys(SPEND_ITEMS, 0.0)
         self.done_tick: int | None = None  # target reached
         self.budget_exhausted_tick: int | None = None
+        self.identities_bought = 0
+        self.openings_denied = 0  # account openings it wanted but could not make for want of identities (summed over days)
+        self.compartmentalised = False
+        self.shares = np.array(spec.provider_shares, dtype=float)
         self._offset = 0
+        self._initial_fleet: int | None = None
+        self._bought_today = 0
+        self._throttled_days = 0
+        self._providers_used: set[int] = set()
         mix = spec.capability_mix
         scale = strategy.footprint
         self._traits = {
@@ -89,9 +115,13 @@ class Operator(mesa.Agent):
             costs.output_tokens_per_exchange * costs.output_price_per_mtok
             + costs.output_tokens_per_exchange * costs.input_output_ratio * costs.input_price_per_mtok
         ) / 1e6
-        self._max_per_account_hour = strategy.pace_per_account_day * strategy.max_pace_multiplier / HOURS_PER_DAY
+        self._set_pace(strategy.pace_per_account_day)
 
     # ------------------------------------------------------------------ state
+
+    def _set_pace(self, pace: float) -> None:
+        self.pace = max(pace, 1.0 / HOURS_PER_DAY)
+        self._max_per_account_hour = self.pace * self.strategy.max_pace_multiplier / HOURS_PER_DAY
 
     @property
     def active(self) -> bool:
@@ -108,20 +138,27 @@ class Operator(mesa.Agent):
     # ------------------------------------------------------------------ daily
 
     def start_day(self) -> None:
-        """Observe own accounts, rotate refused ones, replace and grow the fleet."""
+        """Observe own accounts, react, then replace and grow the fleet."""
         if not self.active:
             return
         table = self.model.accounts
+        self._bought_today = 0
+        self._react(table)
         status = table.status[self._live]
         self._live = self._live[(status == ACTIVE) | (status == PENDING)]
-        if self.strategy.rotate_exit_on_refusal:
-            refused = self._live[(table.refused_day[self._live] > 0) & (table.status[self._live] == ACTIVE)]
-            if refused.size:
-                self._assign_exits(refused)
+        r = self.strategy.responses
+        if r.rotate_exit_on_refusal:
+            blocked = (table.refused_day[self._live] > table.throttled_day[self._live]) & (table.status[self._live] == ACTIVE)
+            if blocked.any():
+                self._assign_exits(self._live[blocked])
         clock = self.model.clock
         days_left = max(clock.window_days - clock.day, 1)
         daily_need = self.remaining / days_left
-        desired = math.ceil(daily_need / self.strategy.pace_per_account_day * (1.0 + self.strategy.spare_fraction))
+        desired = math.ceil(daily_need / self.pace * (1.0 + self.strategy.spare_fraction))
+        if self._initial_fleet is None:
+            self._initial_fleet = desired
+        if not r.expand_fleet:
+            desired = self._initial_fleet
         shortfall = desired - self._live.size
         if shortfall > 0:
             self._open_accounts(shortfall)
@@ -129,49 +166,104 @@ class Operator(mesa.Agent):
         self._sending = self._live[live_status == ACTIVE]
         self._pending = self._live[live_status == PENDING]
 
+    def _react(self, table) -> None:
+        """Learn from yesterday's throttles and bans on its own accounts."""
+        if self.model.clock.tick == 0 or self.rows.size == 0:
+            return
+        r = self.strategy.responses
+        day_start = self.model.clock.tick - HOURS_PER_DAY
+        mine = self.rows
+        banned_yday = mine[(table.status[mine] == BANNED) & (table.banned_at[mine] >= day_start)]
+        throttled = self._live[table.throttled_day[self._live] > 0]
+        if r.pace_under_cap:
+            if throttled.size:
+                got = table.demand_day[throttled] - table.refused_day[throttled]
+                self._set_pace(min(self.strategy.pace_per_account_day, r.cap_safety * max(float(got.max()), 1.0)))
+            elif self.pace < self.strategy.pace_per_account_day:
+                self._set_pace(min(self.strategy.pace_per_account_day, self.pace * 1.1))
+        self._throttled_days = self._throttled_days + 1 if throttled.size else 0
+        if r.compartmentalise and not self.compartmentalised:
+            cross_provider = np.unique(table.provider[banned_yday]).size >= 2
+            self.compartmentalised = cross_provider or self._throttled_days >= 2
+        if r.spread_providers and self.shares.size > 1:
+            n = self.shares.size
+            live = np.bincount(table.provider[self._live], minlength=n).astype(float)
+            hit = np.bincount(table.provider[banned_yday], minlength=n) + np.bincount(table.provider[throttled], minlength=n)
+            pressure = hit / np.maximum(live + np.bincount(table.provider[banned_yday], minlength=n), 1.0)
+            hot = pressure > PRESSURE_TRIGGER
+            if hot.any() and not hot.all():
+                moved = self.shares[hot] * 0.5
+                self.shares[hot] -= moved
+                self.shares[~hot] += moved.sum() / (~hot).sum()
+
     def _open_accounts(self, count: int) -> None:
+        """Open up to ``count`` accounts, spread over providers by the current shares."""
+        if self.shares.size == 1 or np.count_nonzero(self.shares) == 1:
+            self._open_on(int(np.argmax(self.shares)), count)
+            return
+        providers = self.stream.choice(self.shares.size, size=count, p=self.shares / self.shares.sum())
+        for p, n in enumerate(np.bincount(providers, minlength=self.shares.size)):
+            if n:
+                self._open_on(p, int(n))
+
+    def _open_on(self, provider: int, count: int) -> None:
         model = self.model
         clock = model.clock
         s = self.strategy
+        gate = model.providers[provider].gating
+        tier = gate.tier
+        split = 1 if self.compartmentalised else None
+        per_ident = min(split or s.accounts_per_identity, gate.max_accounts_per_identity)
+        identities = -(-count // per_ident)
+        pass_rate = gate.cfg.fake_document_pass_rate if gate.enabled and tier in DOCUMENT_TIERS else 1.0
+        supply = getattr(gate.cfg.supply_per_day, TIERS[tier]) if gate.enabled else float("inf")
+        attempts = min(math.ceil(identities / max(pass_rate, 1e-9)), max(supply - self._bought_today, 0))
+        attempts = int(attempts)
+        self._bought_today += attempts
+        self.identities_bought += attempts
+        if tier > 0:
+            self._charge("identity", attempts * getattr(self.costs.identity, TIERS[tier]))
+        passed = gate.verify(attempts, fake=True)
+        n_open = min(count, passed * per_ident)
+        self.openings_denied += count - n_open
+        if n_open <= 0:
+            return
         if clock.tick == 0:
-            delay = self.stream.uniform(0.0, s.ramp_days * HOURS_PER_DAY, size=count)
+            delay = self.stream.uniform(0.0, s.ramp_days * HOURS_PER_DAY, size=n_open)
         else:
-            delay = np.full(count, s.replacement_lead_days * HOURS_PER_DAY)
-        providers = self.stream.choice(len(self.spec.provider_shares), size=count, p=self.spec.provider_shares)
+            delay = np.full(n_open, s.replacement_lead_days * HOURS_PER_DAY)
+        delay = delay + gate.lead_days * HOURS_PER_DAY
         reg = model.indicators
+        per_pay = split or s.accounts_per_payment
         rows = model.accounts.add(
-            count,
-            provider=providers,
+            n_open,
+            provider=provider,
             status=PENDING,
+            tier=tier,
             created_at=clock.tick,
             active_from=clock.tick + np.ceil(delay).astype(np.int32),
-            payment=reg.blocks("payment", count, s.accounts_per_payment),
-            identity=reg.blocks("identity", count, s.accounts_per_identity),
-            device=reg.blocks("device", count, s.accounts_per_device),
-            template=reg.blocks("template", count, s.accounts_per_template),
+            payment=reg.blocks("payment", n_open, per_pay),
+            identity=reg.blocks("identity", n_open, per_ident),
+            organisation=reg.blocks("organisation", n_open, split or s.accounts_per_organisation),
+            device=reg.blocks("device", n_open, split or s.accounts_per_device),
+            template=reg.blocks("template", n_open, s.accounts_per_template),
             is_attacker=True,
             owner=self.owner,
             weight=1.0,
             **self._traits,
         )
-        tiers = np.array([model.providers[p].required_tier for p in range(len(model.providers))])[providers]
-        tier_price = np.array([getattr(self.costs.identity, t) for t in TIERS])
-        n_ident = -(-count // s.accounts_per_identity)
-        n_pay = -(-count // s.accounts_per_payment)
-        ident_cost = float(tier_price[tiers].mean()) * n_ident if tiers.max() > 0 else 0.0
-        model.accounts.tier[rows] = tiers
-        self._charge("email", count * self.costs.identity.email)
-        self._charge("identity", ident_cost)
-        self._charge("payment", n_pay * self.costs.identity.payment)
+        self._charge("email", n_open * self.costs.identity.email)
+        self._charge("payment", -(-n_open // per_pay) * self.costs.identity.payment)
         self.rows = np.concatenate([self.rows, rows])
         self._live = np.concatenate([self._live, rows])
-        self.accounts_created += count
+        self.accounts_created += n_open
+        self._providers_used.add(provider)
         self._assign_exits(rows)
 
     def _assign_exits(self, rows: np.ndarray) -> None:
         """Give accounts new proxy exits (blocks of ``accounts_per_proxy``)."""
         model = self.model
-        per = self.strategy.accounts_per_proxy
+        per = 1 if self.compartmentalised else self.strategy.accounts_per_proxy
         n_exits = -(-rows.size // per)
         kinds = self.stream.choice(len(PROXY_TYPES), size=n_exits, p=self._proxy_probs)
         ids = model.indicators.new("network", n_exits)
@@ -215,28 +307,25 @@ class Operator(mesa.Agent):
         demand = base + (rank < extra).astype(np.int64)
         rows = self._sending
         served = 0
-        for p in self._providers_of(rows):
-            sel = rows if p is None else rows[table.provider[rows] == p]
-            d = demand if p is None else demand[table.provider[rows] == p]
-            batch = model.providers[0 if p is None else p].serve(sel, d)
+        for p, sel, d in self._by_provider(rows, demand):
+            batch = model.providers[p].serve(sel, d)
             served += int(d.sum() - batch.refused.sum())
             model.ledger.book(attacker=True, batch=batch)
         self.requested += goal
         self.refused += goal - served
         self.harvested += served
-        proxy = float(np.dot(demand, self._proxy_cost_per_exchange[table.exit_type[rows]]))
+        proxy = float((demand * self._proxy_cost_per_exchange[table.exit_type[rows]]).sum())
         self._charge("proxy", proxy)
         self._charge("api", served * self._api_cost_per_exchange)
         if self.harvested >= self.target:
             self.done_tick = clock.tick
 
-    def _providers_of(self, rows: np.ndarray) -> list[int | None]:
-        """Providers among ``rows``; ``[None]`` means "all on one provider" (fast path)."""
-        shares = self.spec.provider_shares
-        used = [i for i, s in enumerate(shares) if s > 0]
-        if len(used) == 1:
-            return [None] if used[0] == 0 else [used[0]]
-        return used
+    def _by_provider(self, rows: np.ndarray, demand: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Split a batch by provider (no work when the fleet lives on one provider)."""
+        if len(self._providers_used) == 1:
+            return [(next(iter(self._providers_used)), rows, demand)]
+        prov = self.model.accounts.provider[rows]
+        return [(p, rows[prov == p], demand[prov == p]) for p in sorted(self._providers_used)]
 
     def _charge(self, item: str, usd: float) -> None:
         self.spend[item] += usd

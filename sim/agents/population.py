@@ -19,6 +19,8 @@ test checks it); with ``hour`` it is drawn hour by hour.
 
 Sign-ups: each day ``Poisson(signup_rate_per_day * n)`` new users try to open
 an account and each abandons with the drop-off of the provider's required tier.
+When a gating policy re-verifies existing accounts, each existing user fails
+or abandons with ``legit_reverify_failure`` on the first day and is lost.
 
 A user whose requests were refused reconnects through a new direct exit with
 probability ``reconnect_prob`` the next day (turns off the VPN).
@@ -31,9 +33,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..accounts import ACTIVE
+from ..accounts import ACTIVE, CLOSED
 from ..calendar import HOURS_PER_DAY
-from ..config import EXIT_TYPES, TIERS, PopulationConfig, SegmentSpec
+from ..config import EXIT_TYPES, PopulationConfig, SegmentSpec
 
 if TYPE_CHECKING:
     from ..model import DistillationModel
@@ -71,6 +73,7 @@ class LegitimatePopulation(mesa.Agent):
         self.rows = np.zeros(0, dtype=np.int64)
         self.signups_attempted = 0.0  # weighted (real users)
         self.signups_lost = 0.0  # weighted
+        self.lost_to_reverification = 0.0  # weighted: existing users who failed or abandoned re-verification
         self._active_today = np.zeros(0, dtype=bool)
         for p, n in enumerate(sample_by_provider):
             if n > 0:
@@ -149,6 +152,8 @@ class LegitimatePopulation(mesa.Agent):
         """Reconnect refused users; new users sign up (or abandon at the gate)."""
         model = self.model
         table = model.accounts
+        if model.clock.tick == 0:
+            self._reverify()
         live = self.rows[table.status[self.rows] == ACTIVE]
         refused = live[table.refused_day[live] > 0]
         if refused.size:
@@ -161,13 +166,28 @@ class LegitimatePopulation(mesa.Agent):
             if n_here == 0:
                 continue
             applicants = int(self.stream.poisson(self.pop.signup_rate_per_day * n_here))
-            tier = TIERS[model.providers[p].required_tier]
-            lost = int(self.stream.binomial(applicants, getattr(model.cfg.costs.signup_dropoff, tier)))
+            gate = model.providers[p].gating
+            lost = int(self.stream.binomial(applicants, getattr(model.cfg.costs.signup_dropoff, gate.tier_name)))
+            gate.verify(applicants - lost, fake=False, weight=weight)
             self.signups_attempted += applicants * weight
             self.signups_lost += lost * weight
             if applicants - lost > 0:
                 self._add_users(p, applicants - lost, created_at=model.clock.tick)
         self._active_today = self.stream.random(self.rows.size) < table.active_prob[self.rows]
+
+    def _reverify(self) -> None:
+        """Existing users re-verify at a new tier when the policy requires it."""
+        table = self.model.accounts
+        for p, provider in enumerate(self.model.providers):
+            gate = provider.gating
+            if not (gate.enabled and gate.cfg.reverify_existing):
+                continue
+            here = self.rows[table.provider[self.rows] == p]
+            fail = here[self.stream.random(here.size) < gate.cfg.legit_reverify_failure]
+            gate.verify(here.size - fail.size, fake=False, weight=self.weight_by_provider[p])
+            table.status[fail] = CLOSED
+            self.lost_to_reverification += fail.size * self.weight_by_provider[p]
+        self.rows = self.rows[table.status[self.rows] == ACTIVE]
 
     def send(self) -> None:
         """Today's demand (at the day's first tick) or this hour's demand."""
@@ -186,5 +206,6 @@ class LegitimatePopulation(mesa.Agent):
             sel = table.provider[rows] == p
             if not sel.any():
                 continue
-            batch = model.providers[p].serve(rows[sel], demand[sel])
+            span = 24 if by_day else 1
+            batch = model.providers[p].serve(rows[sel], demand[sel], span, self.cycle if by_day else None)
             model.ledger.book(attacker=False, batch=batch)

@@ -8,8 +8,8 @@ import mesa
 import numpy as np
 
 from ..accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
-from ..config import PolicyConfig
-from ..controls import Control, DayContext, IdentityGating, Phase, TrafficBatch, build_stack
+from ..config import INDICATORS, PolicyConfig
+from ..controls import QUEUE_SOURCES, Control, DayContext, IdentityGating, Phase, TrafficBatch, build_stack
 from ..controls.detector import Detector
 from ..review import ReviewOutcome, ReviewQueue
 
@@ -31,16 +31,16 @@ class Provider(mesa.Agent):
         self.view: ObservableAccounts = model.accounts.observable()
         streams = model.streams
         self.controls: list[Control] = build_stack(policy, index, streams)
-        self.gating = IdentityGating(policy.identity_gating)
+        self.gating = IdentityGating(policy.identity_gating, streams.generator(f"provider/{index}/identity_gating"))
         self.queue = ReviewQueue(
             policy.review,
             policy.detector.weights,
             streams.generator(f"provider/{index}/review"),
         )
         self.detector = next((c for c in self.controls if isinstance(c, Detector)), None)
-        self._filters = [c for c in self.controls if c.phase is Phase.FILTER]
-        self._flaggers = [c for c in self.controls if c.phase is Phase.FLAG]
-        self._propagators = [c for c in self.controls if c.phase is Phase.PROPAGATE]
+        self._filters = [c for c in self.controls if Phase.FILTER in c.phases]
+        self._flaggers = [c for c in self.controls if Phase.FLAG in c.phases]
+        self._propagators = [c for c in self.controls if Phase.PROPAGATE in c.phases]
         self.last_review = ReviewOutcome(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
         self.bans_by_reason = dict.fromkeys(BAN_REASONS, 0)
         self._banned_today: list[np.ndarray] = []
@@ -55,9 +55,13 @@ class Provider(mesa.Agent):
         for control in self.controls:
             control.observe(self.view, rows)
 
-    def serve(self, rows: np.ndarray, demand: np.ndarray) -> TrafficBatch:
-        """Run a batch of requests through the FILTER controls and book it."""
-        batch = TrafficBatch(self.view, rows, demand, self.model.clock)
+    def serve(self, rows: np.ndarray, demand: np.ndarray, span_hours: int = 1, profile: np.ndarray | None = None) -> TrafficBatch:
+        """Run a batch of requests through the FILTER controls and book it.
+
+        ``span_hours`` is 24 for a whole day's requests of accounts advanced a
+        day at a time; ``profile`` then gives each hour's share.
+        """
+        batch = TrafficBatch(self.view, rows, demand, self.model.clock, span_hours, profile)
         for control in self._filters:
             control.apply(batch)
         v = self.view
@@ -65,6 +69,7 @@ class Provider(mesa.Agent):
         hit = batch.refused > 0
         if hit.any():
             v.refused_day[rows[hit]] += batch.refused[hit]
+            v.throttled_day[rows[hit]] += batch.throttled[hit]
         return batch
 
     def end_day(self) -> None:
@@ -75,10 +80,10 @@ class Provider(mesa.Agent):
             view=self.view,
             clock=model.clock,
             provider=self.index,
-            enqueue=self._enqueue,
+            enqueue=self.enqueue,
             ban=self.ban,
             banned_today=np.zeros(0, dtype=np.int64),
-            indicator_sizes={k: model.indicators.size(k) for k in ("network", "payment", "identity", "device", "template")},
+            indicator_sizes={k: model.indicators.size(k) for k in INDICATORS},
         )
         for control in self._flaggers:
             control.apply(ctx)
@@ -91,8 +96,10 @@ class Provider(mesa.Agent):
         if self._banned_today:
             model.consortium.publish(self.index, np.concatenate(self._banned_today))
 
-    def _enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
+    def enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
+        """Put accounts in the review queue, remembering which control sent them."""
         self.queue.enqueue(self.view, rows, priority)
+        self.view.queued_by[rows] = QUEUE_SOURCES.index(source)
 
     def ban(self, rows: np.ndarray, reason: str) -> None:
         """Ban accounts ``rows`` now (idempotent for already-banned rows)."""

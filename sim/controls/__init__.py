@@ -9,12 +9,16 @@ from .detector import Detector
 from .geo_filter import GeoFilter
 from .identity_gating import IdentityGating
 from .link_analysis import LinkAnalysis
+from .volume_cap import VolumeCap
 
 # Controls that refuse traffic (their refusals are reported per control).
-FILTER_CONTROLS: tuple[str, ...] = ("geo_filter",)
+FILTER_CONTROLS: tuple[str, ...] = ("geo_filter", "volume_cap")
+# What can put an account in the review queue (the ``queued_by`` column).
+QUEUE_SOURCES: tuple[str, ...] = ("detector", "volume_cap", "link_analysis", "sharing")
 
 __all__ = [
     "FILTER_CONTROLS",
+    "QUEUE_SOURCES",
     "Control",
     "DayContext",
     "Phase",
@@ -25,7 +29,7 @@ __all__ = [
 
 
 def build_stack(policy: PolicyConfig, provider: int, streams: Streams) -> list[Control]:
-    """The enabled controls of ``policy`` for one provider, in phase order.
+    """The enabled controls of ``policy`` for one provider, in stack order.
 
     Each control gets its own named random stream, so switching one on or off
     leaves every other draw unchanged.
@@ -35,6 +39,7 @@ def build_stack(policy: PolicyConfig, provider: int, streams: Streams) -> list[C
         "geo_filter": lambda c: GeoFilter(c, streams.hash_key(prefix + "geo_filter")),
         "detector": lambda c: Detector(c, streams.generator(prefix + "detector")),
         "link_analysis": lambda c: LinkAnalysis(c, policy.review.link_priority),
+        "volume_cap": lambda c: VolumeCap(c, streams.generator(prefix + "volume_cap")),
     }
     stack: list[Control] = []
     for name, build in builders.items():

@@ -1,15 +1,16 @@
 """The control interface: what a control sees and how it acts.
 
-A control is a small object over the observable account view. It acts in one
-phase of a provider's day:
+A control is a small object over the observable account view with one entry
+point, ``apply(ctx)``, called in each phase of a provider's day it takes part
+in (``phases``):
 
 - ``FILTER``: on every batch of traffic, it may refuse part of it
-  (geo filter, volume caps);
+  (geo filter, volume caps); ``ctx`` is a :class:`TrafficBatch`;
 - ``FLAG``: at the end of the day, before human review, it may put accounts
-  in the review queue or ban them (behavioural detector, shared-indicator
-  matches);
+  in the review queue (behavioural detector, volume caps in flag mode);
+  ``ctx`` is a :class:`DayContext`;
 - ``PROPAGATE``: at the end of the day, after review, it reacts to today's
-  bans (link analysis, publishing to the sharing consortium).
+  bans (link analysis); ``ctx`` is a :class:`DayContext`.
 
 It may also watch accounts being opened or changing exit (``observe``), e.g.
 to classify a new network exit once rather than on every request.
@@ -38,28 +39,39 @@ class Phase(enum.Enum):
 
 @dataclass
 class TrafficBatch:
-    """Requests from a set of accounts in one tick (or one day, for accounts
-    advanced a day at a time). Controls in the FILTER phase refuse part of it."""
+    """Requests from a set of accounts in one tick, or in one day for accounts
+    advanced a day at a time (``span_hours == 24``; ``profile`` then gives each
+    hour's share of the day). FILTER controls refuse part of it."""
 
     view: ObservableAccounts
     rows: np.ndarray
     demand: np.ndarray
     clock: Clock
+    span_hours: int = 1
+    profile: np.ndarray | None = None
     refused: np.ndarray = field(init=False)
+    throttled: np.ndarray = field(init=False)
     refused_by: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.refused = np.zeros_like(self.demand)
+        self.throttled = np.zeros_like(self.demand)
 
     @property
     def remaining(self) -> np.ndarray:
         """Requests not yet refused by an earlier control."""
         return self.demand - self.refused
 
-    def refuse(self, control: str, counts: np.ndarray) -> None:
-        """Refuse ``counts`` more requests per row (at most what remains)."""
+    def refuse(self, control: str, counts: np.ndarray, *, throttle: bool = False) -> None:
+        """Refuse ``counts`` more requests per row (at most what remains).
+
+        ``throttle`` marks refusals the account sees as rate limiting (HTTP 429)
+        rather than as a block.
+        """
         counts = np.minimum(counts, self.remaining)
         self.refused += counts
+        if throttle:
+            self.throttled += counts
         self.refused_by[control] = self.refused_by.get(control, 0) + int(counts.sum())
 
 
@@ -77,10 +89,10 @@ class DayContext:
 
 
 class Control:
-    """Base class; subclasses set ``name`` and ``phase`` and override ``apply``."""
+    """Base class; subclasses set ``name`` and ``phases`` and override ``apply``."""
 
     name: str = "control"
-    phase: Phase = Phase.FILTER
+    phases: frozenset[Phase] = frozenset({Phase.FILTER})
 
     def observe(self, view: ObservableAccounts, rows: np.ndarray) -> None:
         """Accounts ``rows`` were opened or changed exit. Default: nothing."""

@@ -49,7 +49,7 @@ def feature_score(view: ObservableAccounts, rows: np.ndarray, w: DetectorWeights
 
 class Detector(Control):
     name = "detector"
-    phase = Phase.FLAG
+    phases = frozenset({Phase.FLAG})
 
     def __init__(self, cfg: DetectorConfig, rng: np.random.Generator) -> None:
         self.cfg = cfg

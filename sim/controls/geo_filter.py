@@ -21,7 +21,7 @@ from .base import Control, Phase, TrafficBatch
 
 class GeoFilter(Control):
     name = "geo_filter"
-    phase = Phase.FILTER
+    phases = frozenset({Phase.FILTER})
 
     def __init__(self, cfg: GeoFilterConfig, key: np.uint64) -> None:
         self.match_prob = np.array([getattr(cfg.match_prob, t) for t in EXIT_TYPES])

@@ -24,7 +24,7 @@ from .base import Control, DayContext, Phase
 
 class LinkAnalysis(Control):
     name = "link_analysis"
-    phase = Phase.PROPAGATE
+    phases = frozenset({Phase.PROPAGATE})
 
     def __init__(self, cfg: LinkAnalysisConfig, link_priority: float) -> None:
         self.cfg = cfg
