@@ -113,10 +113,13 @@ def policy_blurb(name: str) -> str:
 
 
 def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: str, command: sweeps.SweepCommand | None,
-                 dropped: int, argv: list[str]) -> Path:
-    """Tables, figures and report of a comparison; returns report.md."""
+                 dropped: int, argv: list[str]) -> tuple[Path, str]:
+    """Tables, figures and report of a comparison; returns report.md and the campaign table (Markdown)."""
     from experiments.analysis import plots  # matplotlib only here
 
+    daily = sweeps.load_daily(sweep_dir, runs["run_identity"].tolist(),
+                              list(dict.fromkeys(["attacker_harvested_cum", *comparison.WINDOW_DAILY_COLUMNS])))
+    runs = comparison.restrict_to_window(runs, daily)
     table = comparison.compare(runs, baseline=baseline)
     display = comparison.markdown_tables(table, baseline)
     md_campaign = report.write_table(out_dir, "campaign", table, display["campaign"])
@@ -134,7 +137,6 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
                  "legitimate users harmed per 100k users\n(wrongly banned + refused at least once + sign-ups lost)",
                  "campaign blocked (% of target exchanges)", "Policy presets: campaign blocked vs collateral\n(mean and 95% interval over seeds)", out_dir / "pareto.png", colors)
 
-    daily = sweeps.load_daily(sweep_dir, runs["run_identity"].tolist(), ["day", "attacker_harvested_cum"])
     meta = runs[["run_identity", "attacker.name", "policy.name", "seed"]].rename(
         columns={"attacker.name": "stratum", "policy.name": "policy"})
     daily = daily.merge(meta, on="run_identity")
@@ -162,9 +164,13 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "",
         f"- Scenario `{scen['scenario.name']}`: window {scen['scenario.start_date']} to {scen['scenario.end_date']} "
         f"({int(scen['window_days'])} days), target {fmt_number(target)} exchanges (CALIBRATION.md, reference incidents, C); "
-        f"simulated horizon {horizon} days (window + {horizon - int(scen['window_days'])} overrun days).",
+        f"simulated horizon up to {horizon} days (window + {horizon - int(scen['window_days'])} overrun days; "
+        "past the window a run stops when the campaign reaches its target).",
         f"- Legitimate population `{scen['population.name']}` ({fmt_number(scen['population.sample_size'])} sampled accounts "
-        f"weighted to {fmt_number(scen['legit_real_users'])} real users); collateral is counted over the whole horizon.",
+        f"weighted to {fmt_number(scen['legit_real_users'])} real users). Collateral (wrongly banned, exchanges refused, "
+        f"sign-ups lost) is counted over the {int(scen['window_days'])}-day window only, from each run's daily series, so "
+        "a policy that delays the campaign is not charged for the extra days it runs; *refused at least once* "
+        "(distinct users) has no daily series and covers the whole run.",
         f"- Attacker strategies: {', '.join(f'`{s}`' for s in sorted(runs['attacker.name'].unique()))}; "
         f"seeds: {len(seeds)} ({seeds[0]}..{seeds[-1]}), the same seeds for every policy (common random numbers).",
         f"- Runs analysed: {len(runs)}" + (f" ({dropped} older runs of the same cells ignored)" if dropped else "") + ".",
@@ -237,7 +243,7 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
     if len(versions) > 1:
         lines += ["", "**Warning:** the runs come from more than one code version; re-run into a fresh sweep folder "
                       "for a single-version comparison."]
-    return report.write_report(out_dir, "\n".join(lines) + "\n", "Policy comparison")
+    return report.write_report(out_dir, "\n".join(lines) + "\n", "Policy comparison"), md_campaign
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,8 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no runs to compare in {sweep_dir}", file=sys.stderr)
         return 1
     out_dir = report.new_results_dir("compare", args.results)
-    path = build_report(runs, sweep_dir, out_dir, args.baseline, command, dropped, args.argv)
-    print(to_markdown(comparison.markdown_tables(comparison.compare(runs, args.baseline), args.baseline)["campaign"]))
+    path, md_campaign = build_report(runs, sweep_dir, out_dir, args.baseline, command, dropped, args.argv)
+    print(md_campaign)
     print(f"\nreport: {path}\n        {path.with_suffix('.html')}")
     return 0
 

@@ -118,7 +118,9 @@ def test_report_end_to_end_from_a_sweep_folder(tmp_path: Path) -> None:
     for r in runs.itertuples():
         day = np.arange(60)
         per_day = 28_800_000 * (1 - r.campaign_blocked_share) / 45
-        daily = pd.DataFrame({"day": day, "attacker_harvested_cum": np.minimum(per_day * (day + 1), 28_800_000)})
+        daily = pd.DataFrame({"day": day, "attacker_harvested_cum": np.minimum(per_day * (day + 1), 28_800_000),
+                              "legit_users_wrongly_banned_expected": r.legit_users_wrongly_banned_expected_per_100k / 45 * 10, "legit_refused_real": 1.0,
+                              "legit_requested_real": 100.0, "legit_signups_lost_cum": 10.0 * (day + 1)})
         (sweep / "runs" / r.run_identity).mkdir(parents=True)
         daily.to_parquet(sweep / "runs" / r.run_identity / "daily.parquet")
     runs.to_parquet(sweep / "runs.parquet")
@@ -132,5 +134,9 @@ def test_report_end_to_end_from_a_sweep_folder(tmp_path: Path) -> None:
         assert (out / name).stat().st_size > 0, name
     text = (out / "report.md").read_text()
     assert "## Reproduce" in text and "--from" in text and "`strong` blocks the most" in text
-    front = pd.read_csv(out / "comparison.csv").set_index(["stratum", "policy"])["pareto_front"]
-    assert front[("churn", "strong")] and front[("churn", "none")]
+    numbers = pd.read_csv(out / "comparison.csv").set_index(["stratum", "policy"])
+    assert numbers.loc[("churn", "strong"), "pareto_front"] and numbers.loc[("churn", "none"), "pareto_front"]
+    # collateral restricted to the 45-day window from the daily series (the 15 overrun days are left out)
+    assert numbers.loc[("churn", "strong"), "legit_users_wrongly_banned_expected_per_100k"] == pytest.approx(52.5)
+    assert numbers.loc[("churn", "strong"), "legit_signups_lost"] == pytest.approx(450.0)
+    assert numbers.loc[("churn", "strong"), "legit_exchanges_refused_share"] == pytest.approx(0.01)

@@ -81,6 +81,40 @@ def add_derived(runs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+WINDOW_DAILY_COLUMNS: tuple[str, ...] = (
+    "day", "legit_users_wrongly_banned_expected", "legit_refused_real", "legit_requested_real", "legit_signups_lost_cum",
+)
+
+
+def restrict_to_window(runs: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
+    """Collateral counted over the campaign window only, from the runs' daily series.
+
+    Why: past the window a run goes on only while the campaign does, so a
+    policy that delays the campaign would otherwise be charged for more days of
+    collateral than one that does not. Replaces wrongly banned (expected) per
+    100k, legit exchanges refused share and sign-ups lost by their values over
+    days ``0 .. window_days - 1``; runs without a daily series keep their
+    whole-run values. "Refused at least once" (distinct users) has no daily
+    series and stays whole-run.
+
+    ``daily`` is long form with ``run_identity`` and :data:`WINDOW_DAILY_COLUMNS`.
+    """
+    out = runs.copy()
+    window = out.set_index("run_identity")["window_days"]
+    d = daily[daily["day"] < daily["run_identity"].map(window)]
+    g = d.groupby("run_identity")
+    banned = g["legit_users_wrongly_banned_expected"].sum()
+    refused = g["legit_refused_real"].sum() / g["legit_requested_real"].sum().where(lambda x: x > 0)
+    signups = g["legit_signups_lost_cum"].max()
+    ident = out["run_identity"]
+    has = ident.isin(banned.index)
+    real = out["legit_real_users"].where(out["legit_real_users"] > 0)
+    out.loc[has, "legit_users_wrongly_banned_expected_per_100k"] = (ident[has].map(banned) / real[has] * PER).fillna(0.0)
+    out.loc[has, "legit_exchanges_refused_share"] = ident[has].map(refused).fillna(0.0)
+    out.loc[has, "legit_signups_lost"] = ident[has].map(signups)
+    return out
+
+
 def horizon_days(runs: pd.DataFrame) -> pd.Series:
     """Days simulated per run: the window plus the overrun."""
     overrun = runs["scenario.overrun_days"] if "scenario.overrun_days" in runs.columns else 0

@@ -153,14 +153,20 @@ def latest_per_key(runs: pd.DataFrame, key: Sequence[str]) -> tuple[pd.DataFrame
 
 
 def load_daily(sweep_dir: Path, identities: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
-    """The daily series of the given runs, long form with a ``run_identity`` column."""
+    """The daily series of the given runs, long form with a ``run_identity`` column.
+
+    Columns a run's file lacks (an older model version) are left out for that run.
+    """
+    import pyarrow.parquet as pq
+
     frames = []
     for ident in identities:
         path = Path(sweep_dir) / RUNS_DIR / ident / DAILY_FILE
         if not path.is_file():
             warnings.warn(f"no daily series for run {ident} ({path})", stacklevel=2)
             continue
-        frame = pd.read_parquet(path, columns=list(columns))
+        have = set(pq.read_schema(path).names)
+        frame = pd.read_parquet(path, columns=[c for c in columns if c in have])
         frame["run_identity"] = ident
         frames.append(frame)
     if not frames:
