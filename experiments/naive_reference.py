@@ -125,8 +125,10 @@ class NaiveResult:
     """What a naive run did and how long it took."""
 
     ticks: int
-    build_seconds: float
+    build_seconds: float  # wall time
     step_seconds: float
+    build_cpu_seconds: float  # CPU time of the process (less sensitive to a busy machine)
+    step_cpu_seconds: float
     entity_hours: int  # sum over ticks of accounts active (online, not banned) in that tick
     attacker_exchanges: int
     legit_exchanges: int
@@ -137,8 +139,12 @@ class NaiveResult:
     legit_signups: int
 
     def extrapolated_seconds(self, total_ticks: int) -> float:
-        """Build time plus the measured time per tick scaled to ``total_ticks``."""
+        """Build time plus the measured wall time per tick scaled to ``total_ticks``."""
         return self.build_seconds + self.step_seconds / self.ticks * total_ticks
+
+    def extrapolated_cpu_seconds(self, total_ticks: int) -> float:
+        """The same extrapolation in CPU time."""
+        return self.build_cpu_seconds + self.step_cpu_seconds / self.ticks * total_ticks
 
 
 def poisson(rng: random.Random, mean: float, threshold: float) -> int:
@@ -355,16 +361,18 @@ class NaiveModel(mesa.Model):
 
 def run_naive(params: NaiveParams, ticks: int) -> NaiveResult:
     """Build the naive model and step it ``ticks`` hours, timing both phases separately."""
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     model = NaiveModel(params)
-    built = time.perf_counter()
+    built, built_cpu = time.perf_counter(), time.process_time()
     for _ in range(ticks):
         model.step()
-    finished = time.perf_counter()
+    finished, finished_cpu = time.perf_counter(), time.process_time()
     return NaiveResult(
         ticks=ticks,
         build_seconds=built - started,
         step_seconds=finished - built,
+        build_cpu_seconds=built_cpu - started_cpu,
+        step_cpu_seconds=finished_cpu - built_cpu,
         entity_hours=model.entity_hours,
         attacker_exchanges=model.attacker_exchanges,
         legit_exchanges=model.legit_exchanges,

@@ -84,5 +84,6 @@ def test_benchmark_quick_attacker_only_runs(tmp_path: Path) -> None:
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[2] == "1"  # one run
     assert float(cells[3]) > 0  # median seconds
+    assert float(cells[6]) > 0  # median CPU seconds
     assert cells[-1] in ("PASS", "FAIL")
     assert row in out.read_text()
