@@ -27,6 +27,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from . import progress, sweep_failures
 
+MAX_LISTED = 20  # failed runs named one by one in the summary
+
 
 def planned_runs(config: DictConfig) -> int | None:
     """How many runs the sweep will launch, computed as Hydra's basic sweeper does.
@@ -64,6 +66,7 @@ class SweepJournal(Callback):
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._reported: set[str] = set()
+        self._known: dict[str, dict] = {}  # end records already read
 
     def __getstate__(self) -> dict:
         # Hydra pickles its callbacks into every job (joblib workers, SLURM
@@ -112,7 +115,8 @@ class SweepJournal(Callback):
 
     def _report_new(self) -> None:
         assert self._sweep_dir is not None and self._session is not None
-        state = progress.read_session(self._sweep_dir, self._session)
+        state = progress.read_session(self._sweep_dir, self._session, self._known)
+        self._known = dict(state.ended)
         new = sorted((rec.get("time", 0.0), ident) for ident, rec in state.ended.items() if ident not in self._reported)
         if not new:
             return
@@ -138,11 +142,13 @@ class SweepJournal(Callback):
         ]
         if failed:
             lines.append(f"  failures: {sweep_failures.failures_dir(sweep_dir)}/ (re-run the same command to retry them)")
-            for ident, rec in sorted(state.ended.items()):
-                if rec.get("status") == "failed":
-                    entry = sweep_failures.read(Path(rec.get("where", "")))
-                    error = str(entry.get("error", "")).splitlines()[0] if entry and entry.get("error") else ""
-                    lines.append(f"    {rec.get('where')}: {' '.join(rec.get('overrides', []))}: {error}")
+            failed_runs = [rec for _, rec in sorted(state.ended.items()) if rec.get("status") == "failed"]
+            for rec in failed_runs[:MAX_LISTED]:
+                entry = sweep_failures.read(Path(rec.get("where", "")))
+                error = str(entry.get("error", "")).splitlines()[0] if entry and entry.get("error") else ""
+                lines.append(f"    {rec.get('where')}: {' '.join(rec.get('overrides', []))}: {error}")
+            if len(failed_runs) > MAX_LISTED:
+                lines.append(f"    ... and {len(failed_runs) - MAX_LISTED} more")
         if missing:
             lines.append("  missing runs are retried by re-running the same command")
         lines.append(f"  collect:  python -m sim.collect {sweep_dir}")

@@ -55,8 +55,13 @@ def flatten(tree: dict, prefix: str = "") -> dict:
     return flat
 
 
-def run_row(parsed: dict) -> dict:
-    """One table row from a run directory read by :func:`sim.store.read_run`."""
+def run_row(run_dir: Path, parsed: dict) -> dict:
+    """One table row from ``run_dir``, as read by :func:`sim.store.read_run`.
+
+    Raises:
+        RunDirError: if a metric that restates a config value (e.g. ``seed``)
+            disagrees with it.
+    """
     config = dict(parsed["config"])
     identity = config.pop("run_identity")
     row: dict = {"run_identity": identity, **flatten(config)}
@@ -66,7 +71,7 @@ def run_row(parsed: dict) -> dict:
     for key, value in parsed["metrics"].items():
         if key in row and key != "run_identity" and row[key] != value:
             # A metric that restates a config value (e.g. seed) must agree with it.
-            raise store.RunDirError(Path(identity), [f"metrics.json {key}={value!r} disagrees with config.json {key}={row[key]!r}"])
+            raise store.RunDirError(run_dir, [f"metrics.json {key}={value!r} disagrees with config.json {key}={row[key]!r}"])
         row[key] = value
     row.update({f"{PROVENANCE_PREFIX}{k}": v for k, v in flatten(provenance).items()})
     return row
@@ -95,7 +100,7 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, dict[Path, list[str]], dict[
     bad: dict[Path, list[str]] = {}
     for run_dir in sorted(p for p in runs_root.iterdir() if not p.name.startswith(".")):
         try:
-            rows.append(run_row(store.read_run(run_dir)))
+            rows.append(run_row(run_dir, store.read_run(run_dir)))
         except store.RunDirError as err:
             bad[run_dir] = err.problems
     table = pd.DataFrame(rows)

@@ -117,8 +117,15 @@ def _read(path: Path) -> dict | None:
     return rec if isinstance(rec, dict) else None
 
 
-def read_session(sweep_dir: Path, session: str) -> SessionState:
-    """Read a session's journal (tolerates files that vanish or are unreadable)."""
+def read_session(sweep_dir: Path, session: str, known: dict[str, dict] | None = None) -> SessionState:
+    """Read a session's journal (tolerates files that vanish or are unreadable).
+
+    Args:
+        known: end records read before, by identity; they are not read again
+            (a watcher polling a large sweep on a network file system only
+            parses what is new).
+    """
+    known = known or {}
     folder = session_dir(sweep_dir, session)
     meta = _read(folder / SESSION_FILE) or {}
     state = SessionState(started=float(meta.get("started", time.time())), total=meta.get("total"))
@@ -126,9 +133,10 @@ def read_session(sweep_dir: Path, session: str) -> SessionState:
     for path in folder.glob("*.json") if folder.is_dir() else ():
         name = path.name
         if name.endswith(".end.json"):
-            rec = _read(path)
+            identity = name.removesuffix(".end.json")
+            rec = known.get(identity) or _read(path)
             if rec is not None:
-                state.ended[name.removesuffix(".end.json")] = rec
+                state.ended[identity] = rec
         elif name.endswith(".start.json"):
             started.add(name.removesuffix(".start.json"))
     state.in_flight = started - set(state.ended)
@@ -144,8 +152,13 @@ def format_duration(seconds: float | None) -> str:
 
 
 def progress_line(state: SessionState, now: float) -> str:
-    """``done/total (ok, skipped, failed), elapsed, time left`` in one line."""
+    """``done/total (ok, skipped, failed), elapsed, time left`` in one line.
+
+    Once every planned run has ended, the elapsed time stops at the last end.
+    """
     total = "?" if state.total is None else str(state.total)
+    if state.total is not None and len(state.ended) >= state.total and not state.in_flight:
+        now = max((float(rec.get("time", now)) for rec in state.ended.values()), default=now)
     return (
         f"{len(state.ended)}/{total} done ({state.count('ok')} ran, {state.count('skipped')} skipped, "
         f"{state.count('failed')} failed), {len(state.in_flight)} running, "
