@@ -14,6 +14,10 @@ sweep folder, and prints:
   completeness checks, writing the run's files and the journal;
 - that both tables agree on every outcome column (same seeds, same numbers).
 
+Each run's wall/CPU ratio is printed too: near 1 on an idle machine, above 1
+when other work competes for the cores (then the times say more about the
+machine than about the launcher).
+
 Usage: ``python experiments/bench_sweep.py [--runs 40] [--policy status_quo] [--keep DIR]``.
 The load average is printed too: on a shared machine other work skews both times.
 """
@@ -68,9 +72,11 @@ def main(argv: list[str] | None = None) -> int:
             sys.exit(f"{sweep_dir}: {len(table)} good runs of {args.runs}, bad: {list(bad)}, failures: {list(failures)}")
         results[workers] = (wall, table)
         simulated = float(table["runtime_seconds"].sum())
+        cpu = float(table["prov.cpu_seconds"].sum())
         overhead = (wall * workers - simulated) / args.runs
         print(f"n_jobs={workers}: wall {wall:7.2f} s; runs simulated {simulated:7.2f} s in total "
-              f"(mean {simulated / args.runs:.2f} s); overhead {overhead:.3f} worker-s per run")
+              f"(mean {simulated / args.runs:.2f} s, CPU {cpu / args.runs:.2f} s: wall/CPU {simulated / cpu:.2f}); "
+              f"overhead {overhead:.3f} worker-s per run")
     (wall1, table1), (wall2, table2) = results[1], results[2]
     speedup = wall1 / wall2
     print(f"speed-up 2 vs 1 worker: {speedup:.2f}x (2-worker time = {wall2 / wall1:.2f} x 1-worker time; goal >= 1.8x)")

@@ -69,7 +69,7 @@ def run_job(cfg: DictConfig, job: SweepJob) -> str:
     Returns:
         The outcome: ``"skipped"``, ``"ok"`` or ``"failed"``.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     journal = RunJournal.from_env(job.sweep_dir)
     host = socket.gethostname()
     try:
@@ -98,6 +98,7 @@ def run_job(cfg: DictConfig, job: SweepJob) -> str:
             wall_seconds=time.perf_counter() - started,
             overrides=job.overrides,
             job_num=job.job_num,
+            cpu_seconds=time.process_time() - cpu_started,
         )
         store.write_run(run_dir, sim_cfg, result, provenance)
     except Exception as err:

@@ -69,20 +69,25 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def capture(*, started_at: str, wall_seconds: float, overrides: list[str], job_num: int | None = None) -> dict:
+def capture(
+    *, started_at: str, wall_seconds: float, overrides: list[str], job_num: int | None = None, cpu_seconds: float | None = None
+) -> dict:
     """The provenance record of one run, to be written as ``provenance.json``.
 
     Args:
         started_at: when the run started (:func:`now_iso`).
-        wall_seconds: wall time of the run including writing its files' inputs
-            (the simulation), as measured by the caller.
+        wall_seconds: wall time of the run (composition checks and the
+            simulation), as measured by the caller.
         overrides: the Hydra overrides that produced the run's config.
         job_num: Hydra's job number in the sweep that ran it, if any.
+        cpu_seconds: CPU time of the process over the same span; well below
+            ``wall_seconds`` means the machine was busy with other work.
     """
     return {
         "started_at": started_at,
         "finished_at": now_iso(),
         "wall_seconds": wall_seconds,
+        "cpu_seconds": cpu_seconds,
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "overrides": list(overrides),
