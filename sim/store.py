@@ -74,7 +74,11 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
 
 def run_identity(cfg: SimConfig) -> str:
     """A stable hash of the resolved simulation config (not of Hydra's paths)."""
-    canonical = json.dumps(to_dict(cfg), sort_keys=True, separators=(",", ":"))
+    return _identity_of(to_dict(cfg))
+
+
+def _identity_of(config: dict) -> str:
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
@@ -130,13 +134,14 @@ def _check_identity(name: str, obj: dict | None, expected: str | None, problems:
         problems.append(f"{name} run_identity={found!r}; expected {expected!r} (the directory name)")
 
 
-def read_run(run_dir: Path, *, require_provenance: bool = True) -> dict:
+def read_run(run_dir: Path) -> dict:
     """Read and check one run directory; return its parsed files.
 
     Why so strict: a sweep skips a run whose directory passes this check, so a
     truncated JSON or a bad Parquet file must count as "not done". The
     directory name is taken as the expected run identity when it looks like
-    one (16 hex digits).
+    one (16 hex digits), and ``config.json`` must hash to the identity it
+    states.
 
     Returns:
         ``{"config": dict, "metrics": dict, "provenance": dict | None,
@@ -156,10 +161,13 @@ def read_run(run_dir: Path, *, require_provenance: bool = True) -> dict:
     config = _read_json_object(run_dir / CONFIG_FILE, problems)
     _check_identity(METRICS_FILE, metrics, expected, problems)
     _check_identity(CONFIG_FILE, config, expected, problems)
-    provenance = None
-    if require_provenance:
-        provenance = _read_json_object(run_dir / PROVENANCE_FILE, problems)
-        _check_identity(PROVENANCE_FILE, provenance, expected, problems)
+    if config is not None:
+        stated = config.get("run_identity")
+        actual = _identity_of({k: v for k, v in config.items() if k != "run_identity"})
+        if stated != actual:
+            problems.append(f"config.json hashes to {actual!r}, not to its run_identity={stated!r} (edited or corrupted)")
+    provenance = _read_json_object(run_dir / PROVENANCE_FILE, problems)
+    _check_identity(PROVENANCE_FILE, provenance, expected, problems)
     daily = None
     write_daily = True if config is None else bool(config.get("run", {}).get("write_daily", True))
     if write_daily:

@@ -225,6 +225,7 @@ def test_run_dir_check_names_each_problem(tmp_path):
     problems = store.check_run(run_dir)
     assert "metrics.json is not a JSON object (got list)" in problems
     assert any(p.startswith("config.json run_identity='fedcba9876543210'") for p in problems)
+    assert any(p.startswith("config.json hashes to") for p in problems)  # content no longer matches its identity
     assert "provenance.json missing" in problems and "daily.parquet missing" in problems
 
 
