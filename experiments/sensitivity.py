@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,7 +49,6 @@ OUTPUTS: tuple[str, ...] = (
     comparison.HARMED,
 )
 POINT_GROUP = "sens_point"
-_POINT = re.compile(rf"\+{POINT_GROUP}=(p\d+)")
 
 
 @dataclass
@@ -83,23 +81,21 @@ class SweepEvaluator:
         points_dir = self.sweep_dir / "points"
         names = [f"p{i:05d}" for i in range(len(points))]
         segments = self._segments()
-        for name, (_, row) in zip(names, points.iterrows(), strict=True):
-            tree, defaults = sa.point_config(self.factors, row, segments)
+        trees = [sa.point_config(self.factors, row, segments) for _, row in points.iterrows()]
+        for name, (tree, defaults) in zip(names, trees, strict=True):
             sa.write_point_file(points_dir / POINT_GROUP / f"{name}.yaml", tree, defaults)
         search = f"hydra.searchpath=[file://{points_dir.resolve()}]"
         self._preflight(search, names[0])
         self.command = sweeps.SweepCommand("sensitivity", (search, f"+{POINT_GROUP}={','.join(names)}", *self.overrides),
                                            self.sweep_dir, self.jobs)
         sweeps.run_sweep(self.command)
-        runs = comparison.add_derived(sweeps.load_runs(self.sweep_dir))
-        runs["point"] = runs["overrides"].str.extract(_POINT, expand=False)
-        runs, _ = sweeps.latest_per_key(runs.dropna(subset=["point"]), ["point"])
-        by_point = runs.set_index("point")
-        missing = [n for n in names if n not in by_point.index]
+        runs = comparison.add_derived(sweeps.load_runs(self.sweep_dir)).reset_index(drop=True)
+        rows = sa.match_points(trees, runs)
+        missing = [n for n, r in zip(names, rows, strict=True) if r is None]
         if missing:
             raise sweeps.SweepError(f"{len(missing)} sample points have no result (e.g. {missing[:5]}); "
                                     f"re-run the same command to retry them")
-        return by_point.loc[names, list(self.outputs)].reset_index(drop=True)
+        return runs.loc[rows, list(self.outputs)].reset_index(drop=True)
 
     def _preflight(self, search: str, first: str) -> None:
         """Compose the first point (no run) so that a bad key fails now, naming it, not in every run."""

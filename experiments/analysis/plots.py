@@ -183,31 +183,44 @@ def lever_curve(summary: pd.DataFrame, lever: str, objective: tuple[str, str], b
 
 
 def sensitivity_bars(indices: pd.DataFrame, title: str, path: Path) -> Path:
-    """First-order and total Sobol indices with confidence bars, one panel per output.
+    """First-order and total Sobol indices with confidence bars, one panel per output (two per row).
 
-    ``indices`` has ``output``, ``parameter``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``.
+    ``indices`` has ``output``, ``parameter``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``. Parameters are
+    ordered by their largest total index over the outputs; the x axis is clipped to [-0.2, 1.2] (an
+    interval reaching past it is cut at the edge).
     """
     outputs = list(dict.fromkeys(indices["output"]))
-    n_par = indices["parameter"].nunique()
-    fig, axes = plt.subplots(1, len(outputs), figsize=(5.2 * len(outputs), 0.42 * n_par + 1.8), squeeze=False,
+    order = indices.groupby("parameter")["ST"].max().fillna(-1).sort_values().index.tolist()
+    n_par = len(order)
+    ncols = min(2, len(outputs))
+    nrows = math.ceil(len(outputs) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.8 * ncols, nrows * (0.3 * n_par + 1.4) + 1.0), squeeze=False,
                              sharey=True)
-    for k, (ax, out) in enumerate(zip(axes[0], outputs, strict=True)):
-        sub = indices[indices["output"] == out]
-        if k == 0:
-            order = sub.sort_values("ST")["parameter"].tolist()
-        sub = sub.set_index("parameter").reindex(order)
-        y = np.arange(len(order))
-        ax.barh(y + 0.2, sub["ST"], height=0.38, xerr=sub["ST_conf"], color="C1", capsize=2, label="total (ST)")
-        ax.barh(y - 0.2, sub["S1"], height=0.38, xerr=sub["S1_conf"], color="C0", capsize=2, label="first order (S1)")
+    y = np.arange(n_par)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(outputs):
+            ax.set_visible(False)
+            continue
+        out = outputs[k]
+        sub = indices[indices["output"] == out].set_index("parameter").reindex(order)
+        if sub["ST"].isna().all():
+            ax.text(0.5, 0.5, "did not vary over the sample:\nno variance to apportion", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=10, color="0.3")
+        else:
+            ax.barh(y + 0.2, sub["ST"], height=0.38, xerr=sub["ST_conf"], color="C1", capsize=2, label="total (ST)",
+                    error_kw={"lw": 0.8})
+            ax.barh(y - 0.2, sub["S1"], height=0.38, xerr=sub["S1_conf"], color="C0", capsize=2,
+                    label="first order (S1)", error_kw={"lw": 0.8})
         ax.set_yticks(y, order, fontsize=9)
+        ax.set_xlim(-0.2, 1.2)
         ax.axvline(0, color="black", lw=0.6)
-        ax.set_xlabel("Sobol index (share of output variance)")
+        ax.set_xlabel("Sobol index (share of output variance)", fontsize=9)
         ax.set_title(out, fontsize=10)
         ax.grid(True, axis="x", alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, fontsize=9)
+    handles = [plt.Rectangle((0, 0), 1, 1, color="C1"), plt.Rectangle((0, 0), 1, 1, color="C0")]
+    fig.legend(handles, ["total (ST)", "first order (S1)"], loc="lower center", ncol=2, frameon=False, fontsize=9)
     fig.suptitle(title + "\nbars: 95% confidence intervals (bootstrap)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.93))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path

@@ -16,6 +16,7 @@ k choices, a common way to put a switch into a variance decomposition.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -151,12 +152,15 @@ def hinge_sentence(idx: pd.DataFrame, strong: float = 0.1, weak: float = 0.05) -
         else:
             names = ", ".join(f"{r.parameter} (ST {r.ST:.2f} +/- {r.ST_conf:.2f})" for r in top.itertuples())
             parts.append(f"`{out}` hinges on {names}")
-    minor = idx.groupby("parameter", sort=False)["ST"].max()
-    negligible = [p for p, v in minor.items() if np.isfinite(v) and v < weak]
+    upper = (idx["ST"] + idx["ST_conf"]).groupby(idx["parameter"], sort=False).max()
+    negligible = [p for p, v in upper.items() if np.isfinite(v) and v < weak]
     text = "; ".join(parts) + "."
     if negligible:
         text += (f" Over their ranges, {', '.join(negligible)} move no output by more than {weak:g} of its variance "
-                 "(total index): the conclusions do not depend on them.")
+                 "(upper end of the total index's interval): the conclusions do not depend on them.")
+    wide = float(np.nanmedian(idx["ST_conf"])) if idx["ST_conf"].notna().any() else 0.0
+    if wide > 0.2:
+        text = f"Screening only (median interval half-width {wide:.2f}; increase n): " + text
     return text
 
 
@@ -205,6 +209,56 @@ def point_config(factors: Sequence[Factor], row: pd.Series, segments: list[dict]
     if touched:
         _set(tree, "population.segments", segs)
     return tree, defaults
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict:
+    flat: dict = {}
+    for k, v in tree.items():
+        if isinstance(v, dict):
+            flat.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            flat[f"{prefix}{k}"] = v
+    return flat
+
+
+def match_points(trees: Sequence[tuple[dict, list[str]]], runs: pd.DataFrame) -> list[int | None]:
+    """For each sample point (its config tree and defaults), the row of ``runs`` that ran it, by value.
+
+    Matching by config values rather than by the point's name: two points whose
+    configs are identical (a factor that changes nothing in this setting, e.g. a
+    population factor without a population) are one run, recorded under one name.
+    The latest matching run wins; None when no run matches.
+    """
+    seg_col = runs["population.segments"].map(lambda s: json.loads(s) if isinstance(s, str) else []) \
+        if "population.segments" in runs.columns else None
+    order = runs["prov.finished_at"].fillna("") if "prov.finished_at" in runs.columns else pd.Series(range(len(runs)))
+    found: list[int | None] = []
+    for tree, defaults in trees:
+        mask = np.ones(len(runs), dtype=bool)
+        flat = _flatten({k: v for k, v in tree.items() if k != "population"})
+        flat.update(_flatten({"population": {k: v for k, v in tree.get("population", {}).items() if k != "segments"}}))
+        for key, value in flat.items():
+            if key not in runs.columns:
+                mask[:] = False
+                break
+            col = runs[key]
+            if isinstance(value, str):
+                mask &= (col == value).to_numpy()
+            else:
+                mask &= np.isclose(pd.to_numeric(col, errors="coerce").to_numpy(float), float(value), rtol=1e-9, atol=0)
+        for d in defaults:
+            if d.startswith("override /attacker:"):
+                mask &= (runs["attacker.name"] == d.split(":", 1)[1].strip()).to_numpy()
+        segs = tree.get("population", {}).get("segments")
+        if segs is not None and seg_col is not None:
+            want = [(s.get("vpn_share"), s.get("demand_tail_alpha")) for s in segs]
+            mask &= seg_col.map(lambda got, want=want: len(got) == len(want) and all(
+                math.isclose(g.get("vpn_share", -1), w[0], rel_tol=1e-9) and
+                math.isclose(g.get("demand_tail_alpha", -1), w[1], rel_tol=1e-9) for g, w in zip(got, want, strict=True))
+            ).to_numpy(bool)
+        hits = np.flatnonzero(mask)
+        found.append(None if hits.size == 0 else int(hits[np.argmax(order.to_numpy()[hits])]))
+    return found
 
 
 def write_point_file(path: Path, tree: dict, defaults: list[str]) -> None:
