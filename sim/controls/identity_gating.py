@@ -58,6 +58,8 @@ class IdentityGating:
         """
         if attempts <= 0:
             return 0
+        if self.tier == 0:  # an e-mail address is not an identity check
+            return attempts
         self.verifications += attempts * weight
         self.cost_usd += attempts * weight * getattr(self.cfg.cost_per_verification_usd, self.tier_name) * self.enabled
         if fake and self.tier in DOCUMENT_TIERS and self.enabled:
