@@ -18,6 +18,7 @@ Observable columns (what a provider can see, and all a control may read):
     served_total    int64   exchanges served before today
     queued          bool    waiting in the review queue
     queued_by       int8    which control queued it (index into QUEUE_SOURCES)
+    queued_at       int32   tick it entered the queue
     priority        float32 queue priority
     banned_at       int32   tick of the ban
     ban_reason      int8    index into BAN_REASONS (review, link_analysis, sharing)
@@ -61,6 +62,7 @@ _OBSERVABLE: dict[str, type] = {
     "served_total": np.int64,
     "queued": np.bool_,
     "queued_by": np.int8,
+    "queued_at": np.int32,
     "priority": np.float32,
     "banned_at": np.int32,
     "ban_reason": np.int8,

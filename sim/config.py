@@ -280,6 +280,7 @@ class ReviewConfig:
     noise_sd: float = between(0.25, 1e-9)
     ban_threshold: float = 4.0
     link_priority: float = 10.0  # queue priority of accounts flagged by link analysis
+    max_wait_days: float = nonneg(14.0)  # unreviewed flags older than this expire; A
 
 
 @dataclass

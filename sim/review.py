@@ -5,7 +5,8 @@ priority first until the day's capacity (in real reviews) is used. A reviewer
 looks at the account's behaviour: ``review_score = mu + N(0, noise_sd)`` with
 ``mu`` the detector's noiseless feature score, and bans when it exceeds
 ``ban_threshold``; otherwise the account is cleared and leaves the queue.
-Unreviewed accounts stay queued.
+Unreviewed accounts stay queued for up to ``max_wait_days``, then the flag
+expires.
 
 A sampled legitimate account stands for ``load`` real accounts (its sampling
 weight), so reviewing it uses ``load`` units of capacity. The load only
@@ -43,13 +44,18 @@ class ReviewQueue:
         self.stream = rng
         self.reviews_done = 0.0
 
-    def enqueue(self, view: ObservableAccounts, rows: np.ndarray, priority: np.ndarray) -> None:
+    def enqueue(self, view: ObservableAccounts, rows: np.ndarray, priority: np.ndarray, tick: int) -> None:
         view.queued[rows] = True
         view.priority[rows] = priority
+        view.queued_at[rows] = tick
 
     def review(self, view: ObservableAccounts, provider: int, tick: int, load: np.ndarray) -> ReviewOutcome:
         """Review up to the day's capacity; return what was decided (bans not yet applied)."""
         waiting = np.flatnonzero(view.queued & (view.provider == provider))
+        stale = view.queued_at[waiting] < tick - self.cfg.max_wait_days * 24
+        if stale.any():
+            view.queued[waiting[stale]] = False
+            waiting = waiting[~stale]
         if waiting.size == 0 or self.cfg.capacity_per_day <= 0:
             empty = np.zeros(0, dtype=np.int64)
             return ReviewOutcome(empty, np.zeros(0), np.zeros(0, dtype=bool))

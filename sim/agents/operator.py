@@ -49,6 +49,7 @@ from ..accounts import ACTIVE, BANNED, PENDING
 from ..calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PROXY_TYPES, TIERS, AttackerConfig, CostsConfig, OperatorSpec
 from ..controls.identity_gating import DOCUMENT_TIERS
+from .traits import beta_trait
 
 if TYPE_CHECKING:
     from ..model import DistillationModel
@@ -250,7 +251,7 @@ class Operator(mesa.Agent):
             is_attacker=True,
             owner=self.owner,
             weight=1.0,
-            **self._traits,
+            **{name: beta_trait(self.stream, mean, n_open) for name, mean in self._traits.items()},
         )
         self._charge("email", n_open * self.costs.identity.email)
         self._charge("payment", -(-n_open // per_pay) * self.costs.identity.payment)

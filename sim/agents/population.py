@@ -36,11 +36,11 @@ import numpy as np
 from ..accounts import ACTIVE, CLOSED
 from ..calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PopulationConfig, SegmentSpec
+from .traits import beta_trait
 
 if TYPE_CHECKING:
     from ..model import DistillationModel
 
-TRAIT_CONCENTRATION = 10.0  # Beta(m*k, (1-m)*k): per-user spread of traffic traits around the segment mean
 ACCOUNT_AGE_MAX_DAYS = 365  # existing users' account ages are uniform on [0, this]
 
 
@@ -91,10 +91,7 @@ class LegitimatePopulation(mesa.Agent):
         return s.demand_median * np.exp(s.demand_sigma * self.stream.standard_normal(n))
 
     def _trait(self, mean: float, n: int) -> np.ndarray:
-        if mean <= 0.0 or mean >= 1.0:
-            return np.full(n, mean)
-        k = TRAIT_CONCENTRATION
-        return self.stream.beta(mean * k, (1.0 - mean) * k, size=n)
+        return beta_trait(self.stream, mean, n)
 
     def _add_users(self, provider: int, n: int, created_at: np.ndarray | int) -> np.ndarray:
         model = self.model

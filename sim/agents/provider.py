@@ -98,7 +98,7 @@ class Provider(mesa.Agent):
 
     def enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
         """Put accounts in the review queue, remembering which control sent them."""
-        self.queue.enqueue(self.view, rows, priority)
+        self.queue.enqueue(self.view, rows, priority, self.model.clock.tick)
         self.view.queued_by[rows] = QUEUE_SOURCES.index(source)
 
     def ban(self, rows: np.ndarray, reason: str) -> None:
