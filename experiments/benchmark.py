@@ -62,7 +62,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "results" / "benchmark" / "benchmark.md"
@@ -123,7 +126,7 @@ class Row:
     """One line of the results table."""
 
     case: str
-    overrides: str
+    setup: str  # config overrides, or the naive model's size
     samples: tuple[Sample, ...]
     goal: str
     passed: bool | None  # None: no goal
@@ -152,7 +155,9 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
 
 
-def _active_account_hours(active_from: Any, status: Any, banned_at: Any, ticks: int) -> tuple[float, int]:
+def active_account_hours(
+    active_from: np.ndarray, status: np.ndarray, banned_at: np.ndarray, ticks: int
+) -> tuple[float, int]:
     """Entity-hours (see the module docstring) and the number of accounts, from table columns."""
     import numpy as np
 
@@ -191,7 +196,7 @@ def measure_sim(overrides: Sequence[str]) -> dict[str, float]:
     model = kept[0]
     table = model.accounts
     ticks = int(model.clock.tick)
-    hours, accounts = _active_account_hours(table.active_from, table.status, table.banned_at, ticks)
+    hours, accounts = active_account_hours(table.active_from, table.status, table.banned_at, ticks)
     return {
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
@@ -262,7 +267,7 @@ def bench_case(case: Case, repeats: int) -> Row:
         passed.append(row.median <= case.goal_seconds)
     if case.goal_rss_mib is not None:
         passed.append(row.peak_rss_mib <= case.goal_rss_mib)
-    return Row(row.case, row.overrides, row.samples, row.goal, all(passed) if passed else None)
+    return Row(row.case, row.setup, row.samples, row.goal, all(passed) if passed else None)
 
 
 def bench_naive(legit: int, ticks: int, total_ticks: int, repeats: int) -> Row:
@@ -310,7 +315,7 @@ def render_table(rows: Sequence[Row]) -> str:
     for r in rows:
         secs = [s.seconds for s in r.samples]
         lines.append(
-            f"| {r.case} | {r.overrides} | {len(secs)} | {r.median:.2f} | {min(secs):.2f} | {max(secs):.2f} "
+            f"| {r.case} | {r.setup} | {len(secs)} | {r.median:.2f} | {min(secs):.2f} | {max(secs):.2f} "
             f"| {r.cpu_median:.2f} "
             f"| {r.entity_hours:,.0f} | {r.entity_hours / r.median:,.0f} | {r.peak_rss_mib:,.0f} "
             f"| {r.goal} | {_fmt_result(r.passed)} |"

@@ -65,7 +65,7 @@ def test_entity_hours_count_active_hours_until_ban() -> None:
     active_from = np.array([-100, 3, 4, 20, 6], dtype=np.int32)
     status = np.array([ACTIVE, ACTIVE, BANNED, PENDING, BANNED], dtype=np.int8)
     banned_at = np.array([0, 0, 7, 0, 2], dtype=np.int32)  # the last one was banned while pending
-    hours, accounts = bench._active_account_hours(active_from, status, banned_at, ticks)
+    hours, accounts = bench.active_account_hours(active_from, status, banned_at, ticks)
     assert accounts == 5
     assert hours == 10 + 7 + 4 + 0 + 0
 
