@@ -68,6 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--minimize", action="store_true", help="minimise the objective instead")
     p.add_argument("--stat", choices=("upper", "mean"), default="upper",
                    help="judge the budget on the interval's unfavourable end (default) or on the mean")
+    p.add_argument("--bootstrap", type=int, default=200, help="bootstrap draws for the choice's robustness (default: %(default)s)")
     p.add_argument("--from", dest="from_dir", type=Path, metavar="SWEEP_DIR", help="analyse runs already in SWEEP_DIR")
     p.add_argument("--jobs", type=int, default=2, help="parallel runs (default: %(default)s)")
     p.add_argument("--sweep-dir", type=Path, help="where the runs go (default: the sweep config's, suffixed for variants)")
@@ -119,14 +120,14 @@ def _matches(column: pd.Series, values: list[str]) -> pd.Series:
 
 def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[Budget], stat: str, maximize: bool,
                  out_dir: Path, sweep_dir: Path, command: sweeps.SweepCommand | None,
-                 argv: list[str]) -> tuple[Path, str]:
+                 argv: list[str], n_boot: int = 200) -> tuple[Path, str]:
     """Table, figure and report; returns (report.md, the one-line answer)."""
     from experiments.analysis import plots
 
     metrics = list(dict.fromkeys([objective, *(b.column for b in budgets)]))
     summary = summarize_lever(runs, lever, metrics)
     sel = select_value(summary, objective, budgets, stat, maximize)
-    stability = selection_stability(runs, lever, objective, budgets, stat, maximize, n_boot=200)
+    stability = selection_stability(runs, lever, objective, budgets, stat, maximize, n_boot=n_boot)
 
     display = pd.DataFrame({"value": summary["value"], "seeds": summary["seeds"]})
     for m in metrics:
@@ -152,7 +153,7 @@ def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[B
         answer = (f"{lever} = {sel.value}: {objective} {fmt_estimate(sel.objective, obj_kind)}; "
                   + "; ".join(f"{c} {fmt_estimate(e)}" for c, e in sel.budget_values.items())
                   + f" (95% intervals over {sel.objective.n} seeds). Chosen in {100 * stability.get(sel.value, 0.0):.0f}% "
-                  f"of 200 bootstrap resamples of the seeds.")
+                  f"of {n_boot} bootstrap resamples of the seeds.")
     none_share = float(stability[stability.index.isna()].sum()) if stability.index.isna().any() else 0.0
     first = runs.iloc[0]
     lines = [
@@ -184,7 +185,7 @@ def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[B
         f"- Per value: means over seeds with 95% Student-t intervals. A value meets a budget when "
         f"{'the unfavourable end of its interval' if stat == 'upper' else 'its mean'} does. Among those, the best mean "
         "objective wins (ties: the least collateral).",
-        "- Robustness: the seeds are resampled with replacement (200 bootstrap draws, the same seeds for every value) "
+        f"- Robustness: the seeds are resampled with replacement ({n_boot} bootstrap draws, the same seeds for every value) "
         "and the choice is made again; the share of draws choosing each value is in the table"
         + (f"; {100 * none_share:.0f}% of draws found no value within the budget." if none_share else "."),
         "",
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out_dir = report.new_results_dir("threshold", args.results)
     path, answer = build_report(runs, lever, args.objective, budgets, args.stat, not args.minimize, out_dir,
-                                sweep_dir, command, args.argv)
+                                sweep_dir, command, args.argv, args.bootstrap)
     print(to_markdown(pd.read_csv(out_dir / "threshold.csv")[["value", "seeds", *dict.fromkeys(
         [args.objective, *(b.column for b in budgets)])]].round(4)))
     print(f"\n{answer}\n\nreport: {path}\n        {path.with_suffix('.html')}")

@@ -102,3 +102,31 @@ def test_stability_concentrates_on_the_clear_answer() -> None:
     assert shares.get(3.0, 0.0) == pytest.approx(1.0)
     none_shares = selection_stability(synthetic(), LEVER, OBJ, [parse_budget(f"{COLL}<=1")], n_boot=20)
     assert math.isclose(none_shares.iloc[0], 1.0) and none_shares.index[0] is None
+
+
+def test_threshold_script_end_to_end_from_a_sweep_folder(tmp_path) -> None:
+    """threshold.py --from on a synthetic sweep table: report, figure, and the answer (or its absence)."""
+    import importlib.util
+    from pathlib import Path
+
+    runs = synthetic()
+    runs = runs.assign(run_identity=[f"r{i}" for i in range(len(runs))], **{
+        "scenario.name": "qwen_2026", "scenario.start_date": "2026-04-22", "scenario.end_date": "2026-06-05",
+        "window_days": 45, "exchanges_target": 28_800_000, "attacker.name": "wide_slow", "policy.name": "status_quo",
+        "population.name": "default"})
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    runs.to_parquet(sweep / "runs.parquet")
+    spec = importlib.util.spec_from_file_location("threshold_script", Path(__file__).parents[1] / "experiments" / "threshold.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for budget, expect in ((f"{COLL}<=6.5", "policy.detector.threshold = 3.0"), (f"{COLL}<=1", "NO VALUE MEETS THE BUDGET")):
+        results = tmp_path / budget.replace("<=", "_")
+        assert script.main(["--from", str(sweep), "--lever", LEVER, "--budget", budget, "--results", str(results),
+                            "--bootstrap", "20"]) == 0
+        (out,) = (results / "threshold").iterdir()
+        text = (out / "report.md").read_text()
+        assert expect in text, text
+        assert (out / "threshold.png").stat().st_size > 10_000
+        table = (out / "threshold.md").read_text()
+        assert table.count("| yes |") == (3 if expect.startswith("policy") else 0)

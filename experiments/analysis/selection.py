@@ -170,15 +170,37 @@ def selection_stability(runs: pd.DataFrame, lever: str, objective: str, budgets:
                         maximize: bool = True, n_boot: int = 200, seed: int = 0, seed_col: str = "seed") -> pd.Series:
     """How often each value is chosen when the seeds are resampled (bootstrap, paired across values).
 
-    Returns the share of resamples choosing each value (index ``None`` for "nothing meets the budget").
+    Each draw resamples the seeds with replacement, the same draw for every
+    lever value (common random numbers), recomputes the per-value means and
+    intervals and chooses again. Values missing a seed's run are summarised
+    over the seeds they have.
+
+    Returns the share of draws choosing each value (index ``None``: nothing met the budget).
     """
+    from scipy import stats as st
+
     rng = np.random.default_rng(seed)
-    seeds = np.array(sorted(runs[seed_col].unique()))
-    by_seed = {s: g for s, g in runs.groupby(seed_col)}
+    base = summarize_lever(runs, lever, [objective, *(b.column for b in budgets)], seed_col)
     metrics = list(dict.fromkeys([objective, *(b.column for b in budgets)]))
+    values = base["value"].tolist()
+    seeds = np.array(sorted(runs[seed_col].unique()))
+    # metric -> matrix [value, seed] (NaN where a run is missing)
+    mats = {m: runs.pivot_table(index=lever, columns=seed_col, values=m, aggfunc="mean").reindex(index=values, columns=seeds)
+            .to_numpy(float) for m in metrics}
     picks = []
     for _ in range(n_boot):
-        draw = rng.choice(seeds, size=seeds.size, replace=True)
-        sample = pd.concat([by_seed[s].assign(**{seed_col: k}) for k, s in enumerate(draw)], ignore_index=True)
-        picks.append(select_value(summarize_lever(sample, lever, metrics, seed_col), objective, budgets, stat, maximize).value)
+        draw = rng.integers(0, seeds.size, seeds.size)
+        cols: dict = {"value": values}
+        for m in metrics:
+            x = mats[m][:, draw]
+            n = np.isfinite(x).sum(axis=1)
+            mean = np.nanmean(x, axis=1)
+            sd = np.nanstd(x, axis=1, ddof=1) if seeds.size > 1 else np.full(len(values), np.nan)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                half = st.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+            half = np.where(n >= 2, half, np.nan)
+            cols[m], cols[f"{m}.lo"], cols[f"{m}.hi"] = mean, mean - half, mean + half
+        cols["seeds"] = n
+        summary = pd.DataFrame(cols)
+        picks.append(select_value(summary, objective, budgets, stat, maximize).value)
     return pd.Series(picks, dtype=object).value_counts(normalize=True, dropna=False)
