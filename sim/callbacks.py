@@ -23,6 +23,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
+from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 
 from . import progress, sweep_failures
@@ -36,7 +37,11 @@ def planned_runs(config: DictConfig) -> int | None:
     ``None`` for another sweeper (e.g. an optimiser), whose count is not known
     in advance, or if the overrides cannot be expanded here.
     """
-    if not str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+    try:
+        sweeper = get_class(str(config.hydra.sweeper.get("_target_", "")))
+    except Exception:  # not importable here: leave the count unknown
+        return None
+    if not issubclass(sweeper, BasicSweeper):
         return None
     params = OmegaConf.to_container(config.hydra.sweeper.get("params") or {}, resolve=False)
     arguments = [f"{k}={v}" for k, v in params.items()]
