@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import math
 import sys
 import warnings
 from pathlib import Path
@@ -226,23 +225,8 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "",
         "Full numbers (every metric, interval bounds, Pareto flag): `comparison.csv`.",
         "",
-        "## Reproduce",
-        "",
-        "```",
-        report.invocation(__file__, argv),
-        "```",
-        "",
+        *report.reproduce_section(__file__, argv, command, sweep_dir, versions),
     ]
-    if command is not None:
-        lines += ["which ran the sweep and collected it:", "", "```", command.shell(),
-                  f"python -m sim.collect {command.sweep_dir}", "```", ""]
-        sweep_file = sweeps.CONF / "sweep" / f"{command.sweep}.yaml"
-        lines += [f"Sweep config `conf/sweep/{command.sweep}.yaml`:", "", "```",
-                  sweep_file.read_text(encoding="utf-8").rstrip(), "```", ""]
-    lines += [f"Runs: `{sweep_dir}`; code: {', '.join(f'`{v}`' for v in versions) or 'unknown'}."]
-    if len(versions) > 1:
-        lines += ["", "**Warning:** the runs come from more than one code version; re-run into a fresh sweep folder "
-                      "for a single-version comparison."]
     return report.write_report(out_dir, "\n".join(lines) + "\n", "Policy comparison"), md_campaign
 
 

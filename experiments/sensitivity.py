@@ -70,6 +70,7 @@ class SweepEvaluator:
     jobs: int | None = 2
     outputs: tuple[str, ...] = OUTPUTS
     command: sweeps.SweepCommand | None = None
+    runs: pd.DataFrame | None = None
 
     def _segments(self) -> list[dict]:
         from omegaconf import OmegaConf
@@ -91,6 +92,7 @@ class SweepEvaluator:
         sweeps.run_sweep(self.command)
         runs = comparison.add_derived(sweeps.load_runs(self.sweep_dir)).reset_index(drop=True)
         rows = sa.match_points(trees, runs)
+        self.runs = runs.loc[[r for r in rows if r is not None]]
         missing = [n for n, r in zip(names, rows, strict=True) if r is None]
         if missing:
             raise sweeps.SweepError(f"{len(missing)} sample points have no result (e.g. {missing[:5]}); "
@@ -142,7 +144,6 @@ def build_report(factors, points, outputs, idx, n, args, evaluator: SweepEvaluat
         "source (CALIBRATION.md)": [f.source for f in factors],
     })
     spread = outputs.describe().T[["mean", "min", "max"]].map(fmt_number).reset_index(names="output")
-    cmd = evaluator.command
     lines = [
         "# Global sensitivity analysis",
         "",
@@ -187,18 +188,12 @@ def build_report(factors, points, outputs, idx, n, args, evaluator: SweepEvaluat
         f"- {'Screening size: the intervals are wide; use --n 64 or more before relying on the ranking.' if n < 64 else 'Use the intervals in the chart to judge the ranking.'}",
         "- The same code path is tested on the Ishigami function, whose indices are known (tests/test_sensitivity.py).",
         "",
-        "## Reproduce",
+        "Per-point inputs and outputs: `samples.csv`; indices: `indices.csv`; the points' config files: "
+        f"`{evaluator.sweep_dir}/points/{POINT_GROUP}/`.",
         "",
-        "```",
-        report.invocation(__file__, args.argv),
-        "```",
-        "",
+        *report.reproduce_section(__file__, args.argv, evaluator.command, evaluator.sweep_dir,
+                                  sweeps.code_versions(evaluator.runs) if evaluator.runs is not None else []),
     ]
-    if cmd is not None:
-        lines += ["which ran (point files under the sweep folder's `points/`):", "", "```",
-                  cmd.shell()[:400] + (" ..." if len(cmd.shell()) > 400 else ""),
-                  f"python -m sim.collect {cmd.sweep_dir}", "```", ""]
-    lines += ["Per-point inputs and outputs: `samples.csv`; indices: `indices.csv`."]
     return report.write_report(out_dir, "\n".join(lines) + "\n", "Global sensitivity analysis")
 
 

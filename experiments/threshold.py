@@ -197,16 +197,8 @@ def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[B
         "",
         "![lever curve](threshold.png)",
         "",
-        "## Reproduce",
-        "",
-        "```",
-        report.invocation(__file__, argv),
-        "```",
-        "",
+        *report.reproduce_section(__file__, argv, command, sweep_dir, sweeps.code_versions(runs)),
     ]
-    if command is not None:
-        lines += ["which ran:", "", "```", command.shell(), f"python -m sim.collect {command.sweep_dir}", "```", ""]
-    lines += [f"Runs: `{sweep_dir}`; code: {', '.join(f'`{v}`' for v in sweeps.code_versions(runs)) or 'unknown'}."]
     path = report.write_report(out_dir, "\n".join(lines) + "\n", f"Threshold sizing: {lever}")
     return path, answer
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .sweeps import ROOT
+from .sweeps import CONF, ROOT, SweepCommand
 from .tables import to_markdown
 
 RESULTS = ROOT / "results"
@@ -42,6 +42,27 @@ def invocation(script: str | Path, argv: list[str] | None = None) -> str:
     except ValueError:
         pass
     return shlex.join(["python", str(script), *(sys.argv[1:] if argv is None else argv)])
+
+
+def reproduce_section(script: str | Path, argv: list[str], command: SweepCommand | None, sweep_dir: Path,
+                      versions: list[str]) -> list[str]:
+    """The report's "Reproduce" section: the analysis command, the sweep it ran, its config, the code versions."""
+    lines = ["## Reproduce", "", "```", invocation(script, argv), "```", ""]
+    if command is not None:
+        shell = command.shell()
+        shell = shell if len(shell) <= 600 else shell[:600] + " ..."
+        lines += ["which ran the sweep and collected it:", "", "```", shell, f"python -m sim.collect {command.sweep_dir}",
+                  "```", ""]
+        sweep_file = CONF / "sweep" / f"{command.sweep}.yaml"
+        if sweep_file.is_file():
+            lines += [f"Sweep config `conf/sweep/{command.sweep}.yaml`:", "", "```",
+                      sweep_file.read_text(encoding="utf-8").rstrip(), "```", ""]
+    lines += [f"Runs (each with its full `config.json`): `{sweep_dir}/runs/`; code: "
+              f"{', '.join(f'`{v}`' for v in versions) or 'unknown'}."]
+    if len(versions) > 1:
+        lines += ["", "**Warning:** the runs come from more than one code version; re-run into a fresh sweep folder "
+                      "for a single-version result."]
+    return lines
 
 
 def write_table(out_dir: Path, name: str, numbers: pd.DataFrame, display: pd.DataFrame | None = None) -> str:
