@@ -53,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, help="number of seeds 0..N-1 (default: the sweep config's)")
     p.add_argument("--no-collect", action="store_true", help="with --from: read SWEEP_DIR/runs.parquet as it is")
     p.add_argument("--baseline", default="status_quo", help="policy the others are compared with (default: %(default)s)")
-    p.add_argument("--jobs", type=int, default=2, help="parallel runs (joblib workers; -1: one per core; default: %(default)s)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: the launcher's, one per core)")
     p.add_argument("--sweep-dir", type=Path, help="where the runs go (default: the sweep config's hydra.sweep.dir)")
     p.add_argument("--results", type=Path, default=report.RESULTS, help="results root (default: results/)")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. population.sample_size=50000")

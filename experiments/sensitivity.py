@@ -67,7 +67,7 @@ class SweepEvaluator:
     sweep_dir: Path
     overrides: tuple[str, ...] = ()
     population: str = "default"
-    jobs: int | None = 2
+    jobs: int | None = None
     outputs: tuple[str, ...] = OUTPUTS
     command: sweeps.SweepCommand | None = None
     runs: pd.DataFrame | None = None
@@ -115,7 +115,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    "(default: %(default)s, screening; use 64+ for real use)")
     p.add_argument("--policy", default="status_quo", help="policy preset the outputs are measured under (default: %(default)s)")
     p.add_argument("--sample-seed", type=int, default=0, help="seed of the Sobol sequence scrambling and the bootstrap")
-    p.add_argument("--jobs", type=int, default=2, help="parallel runs (default: %(default)s)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: the launcher's, one per core)")
     p.add_argument("--sweep-dir", type=Path, help="where the runs go (default: results/sweeps/sensitivity-<design hash>)")
     p.add_argument("--results", type=Path, default=report.RESULTS, help="results root (default: results/)")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run (e.g. population.sample_size=50000)")

@@ -70,7 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="judge the budget on the interval's unfavourable end (default) or on the mean")
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap draws for the choice's robustness (default: %(default)s)")
     p.add_argument("--from", dest="from_dir", type=Path, metavar="SWEEP_DIR", help="analyse runs already in SWEEP_DIR")
-    p.add_argument("--jobs", type=int, default=2, help="parallel runs (default: %(default)s)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: the launcher's, one per core)")
     p.add_argument("--sweep-dir", type=Path, help="where the runs go (default: the sweep config's, suffixed for variants)")
     p.add_argument("--results", type=Path, default=report.RESULTS, help="results root (default: results/)")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. attacker=churn policy=letter_package")
