@@ -26,6 +26,7 @@ Observable columns (what a provider can see, and all a control may read):
 Ground truth (read only by the agents that own the account and by metrics;
 never handed to a control): ``is_attacker``, ``owner`` (agent index),
 ``weight`` (how many real users a sampled legitimate account stands for),
+``is_reseller`` (held by a reseller: neither a sampled user nor an operator's),
 the user's private demand traits ``rate`` and ``active_prob``, and
 ``ever_refused`` (metrics bookkeeping).
 """
@@ -74,6 +75,7 @@ _TRUTH: dict[str, type] = {
     "rate": np.float64,  # a legitimate user's mean exchanges per active day (private trait)
     "active_prob": np.float64,  # probability the user is active on a given day
     "ever_refused": np.bool_,  # metrics: the user had a request refused at least once
+    "is_reseller": np.bool_,  # held by a reseller (mixed customers' traffic; not a sampled user)
 }
 OBSERVABLE_COLUMNS: frozenset[str] = frozenset(_OBSERVABLE)
 TRUTH_COLUMNS: frozenset[str] = frozenset(_TRUTH)

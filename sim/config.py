@@ -101,6 +101,34 @@ class OperatorSpec:
 
 
 @dataclass
+class ResellerConfig:
+    """Commercial services that resell model access over accounts carrying many
+    customers' traffic, legitimate and operators' alike (issue 5; off by default).
+
+    C: one proxy network ran >20,000 accounts at once and mixed distillation
+    traffic with unrelated customer traffic (CALIBRATION "hydra cluster").
+    """
+
+    enabled: bool = False
+    services: int = count(5, 1)  # A: number of reseller services
+    provider: int = count(0)  # provider index their accounts live on
+    accounts_per_reseller: int = count(4000, 1)  # E: 5 x 4,000 = 20,000 accounts (C: >20,000)
+    # Real legitimate customers served by all resellers together (a weighted count); A, 0.01-1M.
+    legit_customers: float = nonneg(200_000.0)
+    legit_demand_per_customer_day: float = nonneg(5.0)  # A: the casual median (population.default)
+    accounts_per_payment: int = count(100, 1)  # A: a business pays for accounts in large blocks
+    accounts_per_exit: int = count(50, 1)  # A: one egress address shared by many accounts
+    exit_type: str = "residential_proxy"  # C: the access path was commercial proxy services
+    replacement_lead_days: float = nonneg(2.0)  # A: as for operators (CALIBRATION 0.5-7)
+    # Traffic traits of the legitimate customers' traffic (A: API-business-like, population.default).
+    legit_coding_share: float = prob(0.5)
+    legit_template_reuse: float = prob(0.2)
+    legit_cot_share: float = prob(0.05)
+    legit_timing_regularity: float = prob(0.77)
+    price_markup: float = between(1.3, 1.0)  # I: reseller price per exchange / list API price
+
+
+@dataclass
 class ScenarioConfig:
     """The world: providers, operators, and the campaign window (ISO dates, inclusive)."""
 
@@ -115,6 +143,10 @@ class ScenarioConfig:
     target_reached_fraction: float = between(0.99, 0.5, 1.0)
     providers: list[ProviderSpec] = field(default_factory=list)
     operators: list[OperatorSpec] = field(default_factory=list)
+    resellers: ResellerConfig = field(default_factory=ResellerConfig)
+    # Successive campaigns by the same actor, for horizon metrics (sanctions); 1 = one campaign.
+    campaigns: int = count(1, 1)
+    campaign_interval_days: float = between(90.0, 1.0)  # I: a new campaign every quarter
 
 
 @dataclass
@@ -139,6 +171,23 @@ class ResponsesConfig:
     cap_safety: float = between(0.9, 0.1, 1.0)  # pace at this share of the learned cap
     compartmentalise: bool = True  # stop sharing indicators once bans arrive across providers or caps bind
     spread_providers: bool = False  # move traffic to providers that ban/throttle less (A: not in the incidents)
+
+
+@dataclass
+class ResellerRoutingConfig:
+    """How much of its demand the operator sends through resellers (a strategy switch).
+
+    Share routed starts at ``base_share``; on a day when the operator's own
+    accounts look expensive (yesterday's ban rate >= ``ban_rate_trigger``, or
+    own cost per served exchange >= the reseller's price), it moves
+    ``switch_speed`` of the way to ``max_share``. Only acts with
+    ``scenario.resellers.enabled``.
+    """
+
+    base_share: float = prob(0.0)  # I: the reference campaign ran its own accounts behind proxies
+    max_share: float = prob(0.8)  # I
+    ban_rate_trigger: float = between(0.02, 1e-9, 1.0)  # I: as the spread_providers trigger
+    switch_speed: float = prob(0.2)  # I: share of the gap closed per day under pressure
 
 
 @dataclass
@@ -169,6 +218,7 @@ class AttackerConfig:
     footprint: float = nonneg(1.0)
     accounts_per_organisation: int = count(1, 1)
     responses: ResponsesConfig = field(default_factory=lambda: ResponsesConfig())
+    resellers: ResellerRoutingConfig = field(default_factory=ResellerRoutingConfig)
 
 
 @dataclass
@@ -366,6 +416,62 @@ class SharingConfig:
 
 
 @dataclass
+class ResellerKycConfig:
+    """Resellers must verify their own customers or lose access (IaaS CIP proposal, S; applied to model APIs, I)."""
+
+    enabled: bool = False
+    leakage: float = prob(0.2)  # I, 0-0.5: share of operator demand that still gets through a verifying reseller
+    noncompliance: float = prob(0.2)  # I: probability a reseller does not verify and is cut off
+    deadline_days: float = nonneg(14.0)  # I: days until a non-compliant reseller's accounts are closed
+    customer_dropoff: float = prob(0.2)  # C/R: as document KYC drop-off (0.09-0.35)
+    cost_per_customer_usd: float = nonneg(1.5)  # A: the document-check vendor price
+
+
+@dataclass
+class ClusterThresholds:
+    """Daily exchanges summed over accounts sharing an indicator (or a whole cluster)."""
+
+    identity: float = nonneg(INF)
+    payment: float = nonneg(INF)
+    cluster: float = nonneg(INF)
+
+
+@dataclass
+class AggregateReportingConfig:
+    """Volume thresholds per identity / payment instrument / infrastructure cluster,
+    with review and a report within a deadline (SAR analogy), and optional silent throttling."""
+
+    enabled: bool = False
+    thresholds: ClusterThresholds = field(default_factory=ClusterThresholds)
+    # Indicators that link accounts into one infrastructure cluster (connected components).
+    cluster_on: list[str] = field(default_factory=lambda: ["payment", "identity", "network", "device"])
+    review_priority: float = 8.0  # queue priority of accounts in a cluster over threshold
+    report_deadline_days: float = nonneg(30.0)  # S: FinCEN SAR, 30 days after detection
+    silent_throttle_share: float = prob(0.0)  # I: share of a flagged cluster's requests refused until review
+
+
+@dataclass
+class ShutdownConfig:
+    """The model is switched off for everyone for ``days`` (June 2026 export directive, S)."""
+
+    enabled: bool = False
+    providers: list[int] = field(default_factory=lambda: [0])
+    start_day: int = count(10)  # I: day of the window the directive lands on
+    days: int = count(14)  # S: ~14-19 days
+
+
+@dataclass
+class SanctionsConfig:
+    """Designation of the attributed actor (H.R. 8283): a lag and a probability per campaign."""
+
+    enabled: bool = False
+    designation_lag_days: float = nonneg(210.0)  # S: report and Entity-List vote within 210 days
+    probability_per_campaign: float = prob(0.5)  # I
+    budget_cut: float = prob(0.5)  # I: share of the actor's budget lost once designated
+    propensity_cut: float = prob(0.3)  # I: drop in the probability that a later campaign runs
+
+
+@dataclass
 class PolicyConfig:
     """The defenders' control stack; every control is switchable."""
 
@@ -377,6 +483,10 @@ class PolicyConfig:
     link_analysis: LinkAnalysisConfig = field(default_factory=LinkAnalysisConfig)
     sharing: SharingConfig = field(default_factory=SharingConfig)
     volume_cap: VolumeCapConfig = field(default_factory=VolumeCapConfig)
+    reseller_kyc: ResellerKycConfig = field(default_factory=ResellerKycConfig)
+    aggregate_reporting: AggregateReportingConfig = field(default_factory=AggregateReportingConfig)
+    shutdown: ShutdownConfig = field(default_factory=ShutdownConfig)
+    sanctions: SanctionsConfig = field(default_factory=SanctionsConfig)
     cost_per_review_usd: float = nonneg(5.0)  # A: a few minutes of an analyst
 
 
@@ -395,6 +505,25 @@ class DropOff:
 
 
 @dataclass
+class MarketConfig:
+    """The account market: identity supply whose price and capacity respond to enforcement
+    with a lag (Thomas et al. 2014: phone-verified account prices moved with platform
+    enforcement). Off: identities at fixed ``costs.identity`` within ``supply_per_day``."""
+
+    enabled: bool = False
+    # Enforcement index e = share of the operator's live accounts banned yesterday,
+    # smoothed: e_bar <- (1 - smoothing) e_bar + smoothing e, seen after lag_days.
+    lag_days: int = count(3)  # A: suppliers notice a ban wave within days
+    smoothing: float = between(0.3, 1e-9, 1.0)  # A
+    price_elasticity: float = nonneg(20.0)  # A: price x (1 + 20 e_bar): +100% at a 5%/day ban rate
+    capacity_elasticity: float = nonneg(20.0)  # A: capacity / (1 + 20 e_bar)
+    # Daily capacity of the suppliers at each tier before enforcement (A).
+    capacity_per_day: TierSupply = field(default_factory=lambda: TierSupply(
+        email=INF, phone=20000.0, payment=20000.0, document=2000.0, organisation=200.0))
+    price_noise_sd: float = nonneg(0.1)  # A: day-to-day lognormal noise of the price
+
+
+@dataclass
 class CostsConfig:
     """Prices the attacker pays (CALIBRATION 'Attacker costs')."""
 
@@ -409,6 +538,7 @@ class CostsConfig:
     output_price_per_mtok: float = nonneg(15.0)  # C, $15-75
     input_price_per_mtok: float = nonneg(3.0)  # C, Sonnet-class list price
     device_cost: float = nonneg(0.0)  # A: emulated fingerprints are free
+    market: MarketConfig = field(default_factory=MarketConfig)
 
 
 @dataclass
@@ -553,6 +683,18 @@ def validate(cfg: SimConfig) -> SimConfig:
         if v < 0:
             raise _fail(f"costs.proxy_per_gb.{k}", v, "a number in [0, inf]")
     _check_choice("run.legit_resolution", cfg.run.legit_resolution, ("day", "hour"))
+    rs = sc.resellers
+    _check_choice("scenario.resellers.exit_type", rs.exit_type, PROXY_TYPES)
+    if rs.enabled and not rs.provider < n_prov:
+        raise _fail("scenario.resellers.provider", rs.provider, f"a provider index in [0, {n_prov - 1}]")
+    route = cfg.attacker.resellers
+    if route.base_share > route.max_share:
+        raise _fail("attacker.resellers.base_share", route.base_share, f"at most attacker.resellers.max_share ({route.max_share:g})")
+    for ind in pol.aggregate_reporting.cluster_on:
+        _check_choice("policy.aggregate_reporting.cluster_on", ind, INDICATORS)
+    for j, p in enumerate(pol.shutdown.providers):
+        if not 0 <= p < n_prov:
+            raise _fail(f"policy.shutdown.providers[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
     return cfg
 
 

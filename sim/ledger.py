@@ -67,6 +67,23 @@ class Ledger:
             for name, n in batch.refused_by.items():
                 self.refused_by[side][name] += wref * n / ref
 
+    def _issue5_columns(self) -> dict:
+        """Daily columns of the market and the resellers, present only when they are on."""
+        model = self.model
+        out: dict = {}
+        if model.market is not None:
+            out.update(model.market.day_record(model.providers[0].required_tier))
+        if model.resellers:
+            table = model.accounts
+            rs = model.resellers
+            out["reseller_legit_requested"] = float(sum(r.legit[0] for r in rs))
+            out["reseller_legit_refused"] = float(sum(r.legit[2] for r in rs))
+            out["reseller_operator_served_cum"] = int(sum(r.op_served for r in rs))
+            out["reseller_accounts_banned_cum"] = int(sum(np.count_nonzero(table.status[r.rows] == BANNED) for r in rs))
+            out["legit_users_cut_off_by_reseller_bans_cum"] = float(sum(r.cut_off_by_bans for r in rs))
+            out["attacker_route_share"] = float(np.mean([op.route_share for op in model.operators])) if model.operators else 0.0
+        return out
+
     def close_day(self) -> None:
         """Append today's record (called at the last tick of each day)."""
         model = self.model
@@ -75,12 +92,13 @@ class Ledger:
         t0, t1 = day * HOURS_PER_DAY, (day + 1) * HOURS_PER_DAY
         traffic = self.ticks[t0:t1].sum(axis=0)
         att = table.is_attacker
+        user = ~att & ~table.is_reseller  # sampled legitimate users (resellers' accounts are reported apart)
         banned_today = (table.status == BANNED) & (table.banned_at >= t0) & (table.banned_at < t1)
-        legit_banned = banned_today & ~att
+        legit_banned = banned_today & user
         expected = 0.0
         for provider in model.providers:
             r = provider.last_review
-            legit_reviewed = ~att[r.rows]
+            legit_reviewed = user[r.rows]
             expected += float((table.weight[r.rows][legit_reviewed] * r.p_ban[legit_reviewed]).sum())
         # Bans not decided by review (link analysis, sharing) are certain given the review outcome.
         not_review = legit_banned & (table.ban_reason != 0)
@@ -90,8 +108,8 @@ class Ledger:
         for provider in model.providers:
             det = provider.detector
             if det is not None and det.last_rows.size:
-                legit_rows = det.last_rows[~att[det.last_rows]]
-                flags += float((table.weight[legit_rows] * det.last_p_flag[~att[det.last_rows]]).sum())
+                legit_rows = det.last_rows[user[det.last_rows]]
+                flags += float((table.weight[legit_rows] * det.last_p_flag[user[det.last_rows]]).sum())
         self.legit_flags_expected += flags
         self.legit_weighted += self._day_legit_weighted
         harvested = sum(op.harvested for op in model.operators)
@@ -114,5 +132,6 @@ class Ledger:
             "reviews_done_cum": float(sum(p.queue.reviews_done for p in model.providers)),
             "review_queue_length": int(np.count_nonzero(table.queued)),
         }
+        record.update(self._issue5_columns())
         self.days.append(record)
         self._day_legit_weighted = np.zeros(3)

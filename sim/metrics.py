@@ -18,6 +18,8 @@ from .agents.provider import BAN_REASONS
 from .calendar import HOURS_PER_DAY
 from .config import CAPABILITIES
 from .controls import FILTER_CONTROLS, QUEUE_SOURCES
+from .controls.aggregate_reporting import AggregateReporting
+from .sanctions import horizon
 
 if TYPE_CHECKING:
     from .model import DistillationModel
@@ -47,7 +49,7 @@ def summarize(model: DistillationModel) -> dict:
     spend = {item: sum(op.spend[item] for op in ops) for item in SPEND_ITEMS}
     cost = float(sum(spend.values()))
     banned = table.status == BANNED
-    legit = ~att
+    legit = ~att & ~table.is_reseller  # sampled users; resellers' customers are reported apart
     w = table.weight
     real = model.legit_real_users
     wrongly = float(w[banned & legit].sum())
@@ -117,4 +119,39 @@ def summarize(model: DistillationModel) -> dict:
     for cap in CAPABILITIES:
         share = sum(op.spec.capability_mix.get(cap, 0.0) * op.harvested for op in ops)
         m[f"exchanges_harvested_{cap}"] = float(share)
+    m.update(_issue5(model, harvested_window, cost))
+    return m
+
+
+def _issue5(model: DistillationModel, harvested: int, cost: float) -> dict:
+    """Resellers, market, aggregate reporting, shutdown and sanctions (zeros when off)."""
+    ops = model.operators
+    rs = model.resellers
+    table = model.accounts
+    reporting = [c for p in model.providers for c in p.controls if isinstance(c, AggregateReporting)]
+    window_end_day = model.clock.window_days
+    due = [d for c in reporting for d in c.report_due_days]
+    market = model.market
+    sanctions = model.sanctions
+    m = {
+        "legit_users_cut_off_by_reseller_bans": float(sum(r.cut_off_by_bans for r in rs)),
+        "legit_users_cut_off_by_reseller_kyc": float(sum(r.cut_off_by_kyc for r in rs)),
+        "legit_users_lost_to_reseller_kyc": float(sum(r.lost_to_kyc for r in rs)),
+        "reseller_legit_exchanges_requested": float(sum(r.legit[0] for r in rs)),
+        "reseller_legit_exchanges_refused_share": (
+            float(sum(r.legit[2] for r in rs) / sum(r.legit[0] for r in rs)) if rs and sum(r.legit[0] for r in rs) else 0.0
+        ),
+        "reseller_accounts_banned": int(sum(np.count_nonzero(table.status[r.rows] == BANNED) for r in rs)),
+        "reseller_kyc_cost_usd": float(sum(r.kyc_cost_usd for r in rs)),
+        "attacker_refused_by_reseller_kyc": float(sum(r.op_blocked_by_kyc for r in rs)),
+        "attacker_exchanges_via_resellers": int(sum(op.routed_served for op in ops)),
+        "attacker_final_route_share": float(max((op.route_share for op in ops), default=0.0)),
+        "market_identities_bought": float(market.bought_total.sum()) if market is not None else 0.0,
+        "market_final_price_multiplier": float(market.multiplier) if market is not None else 1.0,
+        "aggregate_reports_opened": int(sum(c.reports_opened for c in reporting)),
+        "aggregate_reports_due_within_window": int(sum(1 for d in due if d < window_end_day)),
+        "aggregate_accounts_flagged": int(sum(c.accounts_flagged for c in reporting)),
+        "sanctions_designation_day": sanctions.designation_day if sanctions is not None else None,
+    }
+    m.update(horizon(model.cfg, float(harvested), cost, model.clock.window_days))
     return m

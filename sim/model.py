@@ -12,10 +12,13 @@ from .agents.consortium import SharingConsortium
 from .agents.operator import Operator
 from .agents.population import LegitimatePopulation
 from .agents.provider import Provider
+from .agents.reseller import Reseller
 from .calendar import Clock
 from .config import SimConfig, window_days
 from .indicators import IndicatorRegistry
 from .ledger import Ledger
+from .market import AccountMarket
+from .sanctions import Sanctions
 from .streams import Streams
 
 
@@ -46,6 +49,18 @@ class DistillationModel(mesa.Model):
         # Chance that a consumer proxy exit is the address of a sampled legitimate user.
         self.legit_exit_overlap = cfg.population.proxy_exit_legit_overlap * sample / real
         self.legit_real_users = float(self.accounts.weight.sum())
+        # Issue 5 mechanisms; each is absent (None / empty) when off, so draws and results are unchanged.
+        self.market = AccountMarket(self, cfg.costs.market, cfg.costs) if cfg.costs.market.enabled else None
+        self.resellers = self._make_resellers()
+        self.sanctions = Sanctions(self, cfg.policy.sanctions) if cfg.policy.sanctions.enabled else None
+
+    def _make_resellers(self) -> list[Reseller]:
+        rs = self.cfg.scenario.resellers
+        if not rs.enabled:
+            return []
+        owner0 = len(self.populations) + len(self.operators)
+        amplitude = self.cfg.population.daily_cycle_amplitude
+        return [Reseller(self, owner0 + i, i, rs, self.cfg.policy.reseller_kyc, amplitude) for i in range(rs.services)]
 
     def _make_populations(self) -> list[LegitimatePopulation]:
         pop = self.cfg.population
@@ -79,11 +94,17 @@ class DistillationModel(mesa.Model):
         """One hour: the schedule of the world."""
         clock = self.clock
         if clock.is_day_start:
+            if self.market is not None:
+                self.market.start_day()  # prices and capacity answer yesterday's bans
+            if self.sanctions is not None:
+                self.sanctions.start_day()  # a designation whose lag has passed cuts the budget
             self._do(Operator, "start_day")  # observe own accounts; rotate, replace, grow
+            self._do(Reseller, "start_day")  # KYC, rotate, replace banned accounts, re-mix traits
             self._do(LegitimatePopulation, "start_day")  # reconnect refused users; sign-ups
             self.accounts.start_day()  # zero today's traffic counters
         self._do(LegitimatePopulation, "send")  # legitimate traffic
-        self._do(Operator, "send")  # this hour's campaign traffic
+        self._do(Operator, "send")  # this hour's campaign traffic (some routed to resellers)
+        self._do(Reseller, "send")  # resellers' mixed traffic
         if clock.is_day_end:
             self._do(Provider, "end_day")  # detect, review, ban, propagate
             self.consortium.deliver()  # shared indicators whose latency has passed

@@ -54,7 +54,7 @@ from .traits import beta_trait
 if TYPE_CHECKING:
     from ..model import DistillationModel
 
-SPEND_ITEMS: tuple[str, ...] = ("identity", "payment", "email", "proxy", "api")
+SPEND_ITEMS: tuple[str, ...] = ("identity", "payment", "email", "proxy", "api", "reseller")
 PRESSURE_TRIGGER = 0.02  # share of a provider's accounts banned or throttled that moves traffic away
 
 
@@ -76,9 +76,11 @@ class Operator(mesa.Agent):
         self.costs = costs
         self.stream = model.streams.generator(f"operator/{spec.name}")
         self.target = int(spec.target_exchanges)
+        self.budget = spec.budget_usd  # sanctions may cut it (issue 5)
         self.rows = np.zeros(0, dtype=np.int64)  # every account it ever opened
         self._live = np.zeros(0, dtype=np.int64)  # active or pending
         self._sending = np.zeros(0, dtype=np.int64)  # active now
+        self._sending_proxy_cost = np.zeros(0)
         self._pending = np.zeros(0, dtype=np.int64)  # opened, not yet online
         self.harvested = 0
         self.requested = 0
@@ -117,6 +119,22 @@ class Operator(mesa.Agent):
             + costs.output_tokens_per_exchange * costs.input_output_ratio * costs.input_price_per_mtok
         ) / 1e6
         self._set_pace(strategy.pace_per_account_day)
+        # Routing through resellers (only when the scenario has them; issue 5).
+        self.route_share = strategy.resellers.base_share
+        self.routed_requested = 0
+        self.routed_served = 0
+        self._route_day = [0, 0]  # routed requested, served since the day started
+        self._own_day = [0.0, 0]  # own-account spend, own served at the day's start
+        self.route_share_path: list[float] = []
+
+    @property
+    def traits(self) -> dict[str, float]:
+        """Mean traffic traits of the campaign's requests (what its traffic looks like)."""
+        return dict(self._traits)
+
+    @property
+    def _resellers(self) -> list:
+        return self.model.resellers
 
     # ------------------------------------------------------------------ state
 
@@ -155,6 +173,9 @@ class Operator(mesa.Agent):
         clock = self.model.clock
         days_left = max(clock.window_days - clock.day, 1)
         daily_need = self.remaining / days_left
+        if self._resellers:
+            self._update_route_share(table)
+            daily_need = daily_need * (1.0 - self.route_share)
         desired = math.ceil(daily_need / self.pace * (1.0 + self.strategy.spare_fraction))
         if self._initial_fleet is None:
             self._initial_fleet = desired
@@ -164,8 +185,13 @@ class Operator(mesa.Agent):
         if shortfall > 0:
             self._open_accounts(shortfall)
         live_status = table.status[self._live]
-        self._sending = self._live[live_status == ACTIVE]
+        self._set_sending(self._live[live_status == ACTIVE])
         self._pending = self._live[live_status == PENDING]
+
+    def _set_sending(self, rows: np.ndarray) -> None:
+        """The accounts sending now, and their proxy price per request (exits change only at day start)."""
+        self._sending = rows
+        self._sending_proxy_cost = self._proxy_cost_per_exchange[self.model.accounts.exit_type[rows]]
 
     def _react(self, table) -> None:
         """Learn from yesterday's throttles and bans on its own accounts."""
@@ -197,6 +223,66 @@ class Operator(mesa.Agent):
                 self.shares[hot] -= moved
                 self.shares[~hot] += moved.sum() / (~hot).sum()
 
+    def _update_route_share(self, table) -> None:
+        """Strategy switch: route more through resellers when own accounts look expensive.
+
+        Pressure = max(yesterday's ban rate / ban_rate_trigger, own cost per own
+        served exchange / effective reseller cost per served exchange). Under
+        pressure (>= 1) the share moves ``switch_speed`` of the way to
+        ``max_share``; otherwise back towards ``base_share``.
+        """
+        cfg = self.strategy.resellers
+        if self.model.clock.tick > 0:
+            day_start = self.model.clock.tick - HOURS_PER_DAY
+            mine = self.rows
+            banned = np.count_nonzero((table.status[mine] == BANNED) & (table.banned_at[mine] >= day_start))
+            live = np.count_nonzero((table.status[mine] == ACTIVE) | (table.status[mine] == PENDING)) + banned
+            ban_rate = banned / live if live else 0.0
+            own_spend = self.total_spend - self.spend["reseller"]
+            own_served = self.harvested - self.routed_served
+            d_spend, d_served = own_spend - self._own_day[0], own_served - self._own_day[1]
+            own_cost = d_spend / d_served if d_served > 0 else math.inf
+            req, got = self._route_day
+            pass_share = got / req if req else 1.0
+            reseller_cost = self._reseller_price / max(pass_share, 1e-3)
+            pressure = max(ban_rate / cfg.ban_rate_trigger, own_cost / reseller_cost if d_spend > 0 else 0.0)
+            target = cfg.max_share if pressure >= 1.0 else cfg.base_share
+            self.route_share += cfg.switch_speed * (target - self.route_share)
+            self._own_day = [own_spend, own_served]
+        self._route_day = [0, 0]
+        self.route_share_path.append(self.route_share)
+
+    @property
+    def _reseller_price(self) -> float:
+        return self.model.cfg.scenario.resellers.price_markup * self._api_cost_per_exchange
+
+    def credit_routed(self, requested: int, served: int, markup: float) -> None:
+        """A reseller carried ``requested`` of this operator's exchanges and served ``served``."""
+        self.requested += requested
+        self.refused += requested - served
+        self.harvested += served
+        self.routed_requested += requested
+        self.routed_served += served
+        self._route_day[0] += requested
+        self._route_day[1] += served
+        self._charge("reseller", served * markup * self._api_cost_per_exchange)
+        if self.harvested >= self.target and self.done_tick is None:
+            self.done_tick = self.model.clock.tick
+
+    def _route(self, goal: int) -> int:
+        """Send ``route_share`` of this hour's goal through resellers; return how much went."""
+        routed = int(round(goal * self.route_share))
+        sent = 0
+        takers = [r for r in self._resellers if r.can_accept()]
+        if routed <= 0 or not takers:
+            return 0
+        base, extra = divmod(routed, len(takers))
+        for i, r in enumerate(takers):
+            n = base + (1 if i < extra else 0)
+            if n and r.accept(self, n):
+                sent += n
+        return sent
+
     def _open_accounts(self, count: int) -> None:
         """Open up to ``count`` accounts, spread over providers by the current shares."""
         if self.shares.size == 1 or np.count_nonzero(self.shares) == 1:
@@ -219,10 +305,18 @@ class Operator(mesa.Agent):
         pass_rate = gate.cfg.fake_document_pass_rate if gate.enabled and tier in DOCUMENT_TIERS else 1.0
         supply = getattr(gate.cfg.supply_per_day, TIERS[tier]) if gate.enabled else float("inf")
         attempts = min(math.ceil(identities / max(pass_rate, 1e-9)), max(supply - self._bought_today, 0))
+        market = model.market
+        if market is not None and tier > 0:
+            price = market.price(tier)
+            left = self.budget - self.total_spend
+            attempts = min(attempts, market.capacity_left(tier), market.affordable(price, left))
         attempts = int(attempts)
         self._bought_today += attempts
         self.identities_bought += attempts
-        if tier > 0:
+        if market is not None and tier > 0:
+            market.record(tier, attempts, attempts * price)
+            self._charge("identity", attempts * price)
+        elif tier > 0:
             self._charge("identity", attempts * getattr(self.costs.identity, TIERS[tier]))
         passed = gate.verify(attempts, fake=True)
         n_open = min(count, passed * per_ident)
@@ -294,13 +388,16 @@ class Operator(mesa.Agent):
             if due.any():
                 ready = self._pending[due & (table.status[self._pending] == PENDING)]
                 table.status[ready] = ACTIVE
-                self._sending = np.concatenate([self._sending, ready])
+                self._set_sending(np.concatenate([self._sending, ready]))
                 self._pending = self._pending[~due]
         n = self._sending.size
+        routed = self._route(-(-self.remaining // max(clock.window_end_tick - clock.tick, 1))) if self._resellers else 0
         if n == 0:
             return
         hours_left = max(clock.window_end_tick - clock.tick, 1)
         goal = -(-self.remaining // hours_left)
+        if routed:
+            goal = max(goal - routed, 0)
         goal = min(goal, int(n * self._max_per_account_hour) or n)
         base, extra = divmod(goal, n)
         rank = (np.arange(n) + self._offset) % n
@@ -315,7 +412,7 @@ class Operator(mesa.Agent):
         self.requested += goal
         self.refused += goal - served
         self.harvested += served
-        proxy = float((demand * self._proxy_cost_per_exchange[table.exit_type[rows]]).sum())
+        proxy = float((demand * self._sending_proxy_cost).sum())
         self._charge("proxy", proxy)
         self._charge("api", served * self._api_cost_per_exchange)
         if self.harvested >= self.target:
@@ -330,5 +427,5 @@ class Operator(mesa.Agent):
 
     def _charge(self, item: str, usd: float) -> None:
         self.spend[item] += usd
-        if self.total_spend >= self.spec.budget_usd and self.budget_exhausted_tick is None:
+        if self.total_spend >= self.budget and self.budget_exhausted_tick is None:
             self.budget_exhausted_tick = self.model.clock.tick

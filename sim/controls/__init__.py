@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from ..config import PolicyConfig
 from ..streams import Streams
+from .aggregate_reporting import AggregateReporting
 from .base import Control, DayContext, Phase, TrafficBatch
 from .detector import Detector
 from .geo_filter import GeoFilter
 from .identity_gating import IdentityGating
 from .link_analysis import LinkAnalysis
+from .shutdown import Shutdown
 from .volume_cap import VolumeCap
 
 # Controls that refuse traffic (their refusals are reported per control).
-FILTER_CONTROLS: tuple[str, ...] = ("geo_filter", "volume_cap")
+FILTER_CONTROLS: tuple[str, ...] = ("geo_filter", "volume_cap", "shutdown", "aggregate_reporting")
 # What can put an account in the review queue (the ``queued_by`` column).
-QUEUE_SOURCES: tuple[str, ...] = ("detector", "volume_cap", "link_analysis", "sharing")
+QUEUE_SOURCES: tuple[str, ...] = ("detector", "volume_cap", "link_analysis", "sharing", "aggregate_reporting")
 
 __all__ = [
     "FILTER_CONTROLS",
@@ -40,10 +42,13 @@ def build_stack(policy: PolicyConfig, provider: int, streams: Streams) -> list[C
         "detector": lambda c: Detector(c, streams.generator(prefix + "detector")),
         "link_analysis": lambda c: LinkAnalysis(c, policy.review.link_priority),
         "volume_cap": lambda c: VolumeCap(c, streams.generator(prefix + "volume_cap")),
+        "aggregate_reporting": lambda c: AggregateReporting(c),
+        "shutdown": lambda c: Shutdown(c) if provider in c.providers else None,
     }
     stack: list[Control] = []
     for name, build in builders.items():
         cfg = getattr(policy, name)
-        if cfg.enabled:
-            stack.append(build(cfg))
+        control = build(cfg) if cfg.enabled else None
+        if control is not None:
+            stack.append(control)
     return stack

@@ -1,0 +1,107 @@
+"""The account market: where operators buy identities, and how it answers enforcement.
+
+Suppliers of phone numbers, cards, identity documents and shell organisations
+sell at a price and up to a daily capacity. Both respond to enforcement with a
+lag (Thomas et al. 2014: the price of phone-verified accounts moved with the
+platform's enforcement). Each day ``d``::
+
+    e_d      = accounts of the operators banned on day d / their live accounts   (what suppliers see)
+    e_bar_d  = (1 - s) e_bar_(d-1) + s e_(d - lag)                              (smoothed, lagged)
+    price_d  = costs.identity[tier] x (1 + price_elasticity x e_bar_d) x LogNormal(0, noise_sd)
+    capacity = capacity_per_day[tier] / (1 + capacity_elasticity x e_bar_d)
+
+Stronger gating enters through the base price and capacity of the tier the
+provider requires (a document costs more and is scarcer than a phone number);
+more bans enter through ``e``. The operator buys at most ``capacity`` a day
+(jointly with the gate's own ``supply_per_day``) and only what its remaining
+budget pays for (:meth:`affordable`).
+
+With ``costs.market.enabled=false`` this object is never built: the operator
+buys at the fixed ``costs.identity`` price within ``supply_per_day``, exactly
+as before.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .accounts import ACTIVE, BANNED, PENDING
+from .calendar import HOURS_PER_DAY
+from .config import TIERS, CostsConfig, MarketConfig
+
+if TYPE_CHECKING:
+    from .model import DistillationModel
+
+
+class AccountMarket:
+    """Prices and daily capacities of identities at each tier."""
+
+    def __init__(self, model: DistillationModel, cfg: MarketConfig, costs: CostsConfig) -> None:
+        self.model = model
+        self.cfg = cfg
+        self.costs = costs
+        self.stream = model.streams.generator("market")
+        self.e_history: list[float] = []
+        self.e_bar = 0.0
+        self.multiplier = 1.0
+        self.capacity_factor = 1.0
+        self.bought_today = np.zeros(len(TIERS))
+        self.spent_today = 0.0
+        self.bought_total = np.zeros(len(TIERS))
+
+    def start_day(self) -> None:
+        """Observe yesterday's bans on the operators' accounts; set today's price and capacity."""
+        model = self.model
+        cfg = self.cfg
+        table = model.accounts
+        if model.clock.tick > 0:
+            t0 = model.clock.tick - HOURS_PER_DAY
+            e = 0.0
+            rows = np.concatenate([op.rows for op in model.operators]) if model.operators else np.zeros(0, np.int64)
+            if rows.size:
+                st = table.status[rows]
+                banned = np.count_nonzero((st == BANNED) & (table.banned_at[rows] >= t0))
+                live = np.count_nonzero((st == ACTIVE) | (st == PENDING)) + banned
+                e = banned / live if live else 0.0
+            self.e_history.append(e)
+        lagged = self.e_history[-1 - cfg.lag_days] if len(self.e_history) > cfg.lag_days else 0.0
+        self.e_bar = (1.0 - cfg.smoothing) * self.e_bar + cfg.smoothing * lagged
+        noise = math.exp(cfg.price_noise_sd * float(self.stream.standard_normal()) - 0.5 * cfg.price_noise_sd**2)
+        self.multiplier = (1.0 + cfg.price_elasticity * self.e_bar) * noise
+        self.capacity_factor = 1.0 / (1.0 + cfg.capacity_elasticity * self.e_bar)
+        self.bought_today[:] = 0.0
+        self.spent_today = 0.0
+
+    def price(self, tier: int) -> float:
+        """Today's price of one identity at ``tier`` (USD)."""
+        return getattr(self.costs.identity, TIERS[tier]) * self.multiplier
+
+    def capacity_left(self, tier: int) -> float:
+        """Identities at ``tier`` still for sale today."""
+        cap = getattr(self.cfg.capacity_per_day, TIERS[tier]) * self.capacity_factor
+        return max(cap - self.bought_today[tier], 0.0)
+
+    @staticmethod
+    def affordable(price: float, budget_left: float) -> float:
+        """How many identities a remaining budget pays for."""
+        if price <= 0:
+            return math.inf
+        return max(math.floor(budget_left / price), 0)
+
+    def record(self, tier: int, n: int, usd: float) -> None:
+        self.bought_today[tier] += n
+        self.bought_total[tier] += n
+        self.spent_today += usd
+
+    def day_record(self, tier: int) -> dict:
+        """Daily series columns (only present when the market is on)."""
+        return {
+            "market_enforcement_index": float(self.e_bar),
+            "market_identity_price_usd": float(self.price(tier)),
+            "market_identity_capacity": float(getattr(self.cfg.capacity_per_day, TIERS[tier]) * self.capacity_factor),
+            "market_identities_bought": float(self.bought_today.sum()),
+            "market_identity_spend_usd": float(self.spent_today),
+        }
