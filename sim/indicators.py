@@ -47,8 +47,6 @@ class IndicatorRegistry:
 
 def sharing_mask(column: np.ndarray, marked_ids: np.ndarray, size: int) -> np.ndarray:
     """Rows whose indicator id is among ``marked_ids`` (ids of -1 never match)."""
-    lookup = np.zeros(size + 1, dtype=bool)
-    ids = marked_ids[marked_ids >= 0]
-    lookup[ids] = True
-    col = np.where(column >= 0, column, size)  # -1 maps to the always-False slot
-    return lookup[col]
+    lookup = np.zeros(size + 1, dtype=bool)  # the last slot stays False: id -1 lands there
+    lookup[marked_ids[marked_ids >= 0]] = True
+    return lookup[column]

@@ -49,6 +49,18 @@ class ReviewQueue:
         view.priority[rows] = priority
         view.queued_at[rows] = tick
 
+    def _top(self, view: ObservableAccounts, waiting: np.ndarray) -> np.ndarray:
+        """The head of the queue (highest priority first, ties by row) that today's
+        capacity can reach: every account uses at least one review, so at most
+        ``ceil(capacity)`` of them; the rest need not be sorted."""
+        key = -view.priority[waiting]
+        k = int(min(waiting.size, np.ceil(self.cfg.capacity_per_day)))
+        if k < waiting.size:
+            cut = np.partition(key, k - 1)[k - 1]
+            head = key <= cut  # keeps every tie at the cut, in row order
+            waiting, key = waiting[head], key[head]
+        return waiting[np.argsort(key, kind="stable")]
+
     def review(self, view: ObservableAccounts, provider: int, tick: int, load: np.ndarray) -> ReviewOutcome:
         """Review up to the day's capacity; return what was decided (bans not yet applied)."""
         waiting = np.flatnonzero(view.queued & (view.provider == provider))
@@ -59,7 +71,7 @@ class ReviewQueue:
         if waiting.size == 0 or self.cfg.capacity_per_day <= 0:
             empty = np.zeros(0, dtype=np.int64)
             return ReviewOutcome(empty, np.zeros(0), np.zeros(0, dtype=bool))
-        order = waiting[np.argsort(-view.priority[waiting], kind="stable")]
+        order = self._top(view, waiting)
         used_before = np.cumsum(load[order]) - load[order]
         rows = order[used_before < self.cfg.capacity_per_day]
         self.reviews_done += float(load[rows].sum())

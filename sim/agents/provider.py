@@ -69,7 +69,8 @@ class Provider(mesa.Agent):
         hit = batch.refused > 0
         if hit.any():
             v.refused_day[rows[hit]] += batch.refused[hit]
-            v.throttled_day[rows[hit]] += batch.throttled[hit]
+            if batch.throttled is not None:
+                v.throttled_day[rows[hit]] += batch.throttled[hit]
         return batch
 
     def end_day(self) -> None:

@@ -50,12 +50,11 @@ class TrafficBatch:
     span_hours: int = 1
     profile: np.ndarray | None = None
     refused: np.ndarray = field(init=False)
-    throttled: np.ndarray = field(init=False)
+    throttled: np.ndarray | None = field(init=False, default=None)  # allocated on the first throttle
     refused_by: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.refused = np.zeros_like(self.demand)
-        self.throttled = np.zeros_like(self.demand)
 
     @property
     def remaining(self) -> np.ndarray:
@@ -71,6 +70,8 @@ class TrafficBatch:
         counts = np.minimum(counts, self.remaining)
         self.refused += counts
         if throttle:
+            if self.throttled is None:
+                self.throttled = np.zeros_like(self.demand)
             self.throttled += counts
         self.refused_by[control] = self.refused_by.get(control, 0) + int(counts.sum())
 

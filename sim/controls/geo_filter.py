@@ -33,4 +33,5 @@ class GeoFilter(Control):
 
     def apply(self, batch: TrafficBatch) -> None:
         matched = batch.view.exit_matched[batch.rows]
-        batch.refuse(self.name, np.where(matched, batch.remaining, 0))
+        if matched.any():
+            batch.refuse(self.name, np.where(matched, batch.remaining, 0))

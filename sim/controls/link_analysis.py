@@ -35,16 +35,17 @@ class LinkAnalysis(Control):
         if banned.size == 0:
             return
         v = ctx.view
-        live = (v.provider == ctx.provider) & ((v.status == ACTIVE) | (v.status == PENDING))
-        to_ban = np.zeros(v.n, dtype=bool)
+        status = v.status
+        live = np.flatnonzero((v.provider == ctx.provider) & ((status == ACTIVE) | (status == PENDING)))
+        to_ban = np.zeros(live.size, dtype=bool)
         for kind in self.cfg.ban_on:
             col = getattr(v, COLUMN[kind])
-            to_ban |= sharing_mask(col, col[banned], ctx.indicator_sizes[kind])
-        to_ban &= live
-        ctx.ban(np.flatnonzero(to_ban), self.name)
-        to_review = np.zeros(v.n, dtype=bool)
+            to_ban |= sharing_mask(col[live], col[banned], ctx.indicator_sizes[kind])
+        ctx.ban(live[to_ban], self.name)
+        to_review = np.zeros(live.size, dtype=bool)
         for kind in self.cfg.review_on:
             col = getattr(v, COLUMN[kind])
-            to_review |= sharing_mask(col, col[banned], ctx.indicator_sizes[kind])
-        rows = np.flatnonzero(to_review & live & ~to_ban & ~v.queued & (v.status == ACTIVE))
+            to_review |= sharing_mask(col[live], col[banned], ctx.indicator_sizes[kind])
+        rows = live[to_review & ~to_ban]
+        rows = rows[~v.queued[rows] & (status[rows] == ACTIVE)]
         ctx.enqueue(rows, np.full(rows.size, self.link_priority, dtype=np.float32), self.name)
