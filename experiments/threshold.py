@@ -154,6 +154,9 @@ def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[B
                   + "; ".join(f"{c} {fmt_estimate(e)}" for c, e in sel.budget_values.items())
                   + f" (95% intervals over {sel.objective.n} seeds). Chosen in {100 * stability.get(sel.value, 0.0):.0f}% "
                   f"of {n_boot} bootstrap resamples of the seeds.")
+    if sel.value is not None and sel.indistinguishable:
+        answer += (f" Not distinguishable on {objective} from {', '.join(str(v) for v in sel.indistinguishable)} "
+                   "(overlapping intervals): prefer the least collateral among them, or add seeds.")
     none_share = float(stability[stability.index.isna()].sum()) if stability.index.isna().any() else 0.0
     first = runs.iloc[0]
     lines = [

@@ -59,6 +59,16 @@ def test_selects_the_largest_block_within_the_budget() -> None:
     assert sel.objective.value == pytest.approx(0.3, abs=0.01)
     assert sel.objective.lo < sel.objective.value < sel.objective.hi
     assert sel.budget_values[COLL].value == pytest.approx(6.0, abs=0.1)
+    assert sel.indistinguishable == []  # 0.3 vs 0.2: clearly apart
+
+
+def test_says_when_the_feasible_values_cannot_be_told_apart() -> None:
+    runs = synthetic()
+    runs[OBJ] = 0.1 + np.where(runs["seed"] % 2 == 0, 0.01, -0.01)  # the lever does not change the block
+    sel = select_value(summarize_lever(runs, LEVER, [OBJ, COLL]), OBJ, [parse_budget(f"{COLL}<=6.5")])
+    assert sel.value in (1.0, 2.0, 3.0)
+    assert sorted(sel.indistinguishable + [sel.value]) == [1.0, 2.0, 3.0]
+    assert "do not tell these apart" in sel.message
 
 
 def test_upper_bound_is_stricter_than_the_mean() -> None:

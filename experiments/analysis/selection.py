@@ -112,6 +112,8 @@ class Selection:
         budget_values: each budget metric's estimate at that value.
         feasible: every lever value that meets all budgets.
         message: one human sentence saying what was chosen, or why nothing was.
+        indistinguishable: other values meeting the budget whose objective interval
+            overlaps the chosen one's (the data do not tell them apart).
     """
 
     value: object | None
@@ -119,6 +121,7 @@ class Selection:
     budget_values: dict[str, Estimate]
     feasible: list = field(default_factory=list)
     message: str = ""
+    indistinguishable: list = field(default_factory=list)
 
 
 def select_value(summary: pd.DataFrame, objective: str, budgets: Sequence[Budget], stat: str = "upper",
@@ -159,11 +162,17 @@ def select_value(summary: pd.DataFrame, objective: str, budgets: Sequence[Budget
     row = top.iloc[0]
     budget_values = {b.column: _estimate(row, b.column) for b in budgets}
     obj = _estimate(row, objective)
-    return Selection(
-        row["value"], obj, budget_values, feasible["value"].tolist(),
-        f"{len(feasible)} of {len(summary)} values meet {budget_text} (judged on {what}); "
-        f"the best {objective} among them is at {row['value']}.",
-    )
+    others = feasible[feasible["value"] != row["value"]]
+    if maximize:
+        close = others[others[f"{objective}.hi"] >= obj.lo]
+    else:
+        close = others[others[f"{objective}.lo"] <= obj.hi]
+    message = (f"{len(feasible)} of {len(summary)} values meet {budget_text} (judged on {what}); "
+               f"the best {objective} among them is at {row['value']}.")
+    if obj.has_interval and len(close):
+        message += (f" Its interval overlaps those of {', '.join(str(v) for v in close['value'])}: the data do not "
+                    f"tell these apart on {objective}; prefer the one with the least collateral, or add seeds.")
+    return Selection(row["value"], obj, budget_values, feasible["value"].tolist(), message, close["value"].tolist())
 
 
 def selection_stability(runs: pd.DataFrame, lever: str, objective: str, budgets: Sequence[Budget], stat: str = "upper",
