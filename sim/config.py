@@ -116,8 +116,8 @@ class ResellerConfig:
     # Real legitimate customers served by all resellers together (a weighted count); A, 0.01-1M.
     legit_customers: float = nonneg(200_000.0)
     legit_demand_per_customer_day: float = nonneg(5.0)  # A: the casual median (population.default)
-    accounts_per_payment: int = count(100, 1)  # A: a business pays for accounts in large blocks
-    accounts_per_exit: int = count(50, 1)  # A: one egress address shared by many accounts
+    accounts_per_payment: int = count(5, 1)  # A: as the operator (fraudulent account networks, H.R. 8283)
+    accounts_per_exit: int = count(10, 1)  # A: one egress address shared by several accounts
     exit_type: str = "residential_proxy"  # C: the access path was commercial proxy services
     replacement_lead_days: float = nonneg(2.0)  # A: as for operators (CALIBRATION 0.5-7)
     # Traffic traits of the legitimate customers' traffic (A: API-business-like, population.default).
@@ -519,7 +519,7 @@ class MarketConfig:
     capacity_elasticity: float = nonneg(20.0)  # A: capacity / (1 + 20 e_bar)
     # Daily capacity of the suppliers at each tier before enforcement (A).
     capacity_per_day: TierSupply = field(default_factory=lambda: TierSupply(
-        email=INF, phone=20000.0, payment=20000.0, document=2000.0, organisation=200.0))
+        email=INF, phone=50000.0, payment=50000.0, document=2000.0, organisation=200.0))
     price_noise_sd: float = nonneg(0.1)  # A: day-to-day lognormal noise of the price
 
 

@@ -76,8 +76,8 @@ class Ledger:
         if model.resellers:
             table = model.accounts
             rs = model.resellers
-            out["reseller_legit_requested"] = float(sum(r.legit[0] for r in rs))
-            out["reseller_legit_refused"] = float(sum(r.legit[2] for r in rs))
+            out["reseller_legit_requested_cum"] = float(sum(r.legit[0] for r in rs))
+            out["reseller_legit_refused_cum"] = float(sum(r.legit[2] for r in rs))
             out["reseller_operator_served_cum"] = int(sum(r.op_served for r in rs))
             out["reseller_accounts_banned_cum"] = int(sum(np.count_nonzero(table.status[r.rows] == BANNED) for r in rs))
             out["legit_users_cut_off_by_reseller_bans_cum"] = float(sum(r.cut_off_by_bans for r in rs))

@@ -240,6 +240,9 @@ class Reseller(mesa.Agent):
         clock = model.clock
         pending = self._pending_ops
         self._pending_ops = {}
+        if self._live.size:
+            due = (table.status[self._live] == PENDING) & (table.active_from[self._live] <= clock.tick)
+            table.status[self._live[due]] = ACTIVE
         rows = self._live[table.status[self._live] == ACTIVE] if self._live.size else self._live
         if rows.size == 0:  # accept() refused routing, so nothing is pending
             return
