@@ -215,6 +215,10 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         md_collateral,
         "",
     ]
+    missing_base = sorted(set(table["stratum"]) - set(table.loc[table["policy"] == baseline, "stratum"]))
+    if missing_base:
+        lines += [f"**The baseline `{baseline}` has no runs for {', '.join(f'`{s}`' for s in missing_base)}**: "
+                  "the contrasts there are n/a.", ""]
     if not has_defender_cost:
         lines += ["`defender_cost_usd` is not in these runs (the model did not report it yet): "
                   "human reviews done are shown as the defender's workload instead.", ""]

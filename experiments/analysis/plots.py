@@ -136,7 +136,12 @@ def harvest(daily: pd.DataFrame, target: float, window_days: int, title: str, pa
         ax.grid(True, alpha=0.3)
         ax.set_ylim(0, 1.12 * max(target / 1e6, float(sub["attacker_harvested_cum"].max()) / 1e6))
     axes[0][0].set_ylabel("exchanges harvested, cumulative (millions)")
-    handles, labels = axes[0][0].get_legend_handles_labels()
+    by_label: dict = {}
+    for ax in axes[0]:  # every policy once, even one missing from a panel
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            by_label.setdefault(lab, h)
+    labels = sorted(by_label)
+    handles = [by_label[lab] for lab in labels]
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False, fontsize=9)
     fig.suptitle(title + f"\nline: mean over seeds; band: {band[0]:.0%}-{band[1]:.0%} of seeds", fontsize=11)
     nrows = math.ceil(len(labels) / 6)

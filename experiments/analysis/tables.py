@@ -19,7 +19,7 @@ def fmt_number(x: float, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a"
     x = float(x)
-    if abs(x) >= 10_000:
+    if abs(x) >= 1_000:
         return f"{x:,.0f}"
     if x == 0:
         return "0"
