@@ -78,8 +78,8 @@ def plan(args: argparse.Namespace) -> tuple[sweeps.SweepCommand, list[str], list
     policies = sweeps.expand_options("policy", args.policies or params["policy"])
     strategies = sweeps.expand_options("attacker", args.strategies or params["attacker"])
     seeds = list(range(args.seeds)) if args.seeds is not None else _seed_list(params["seed"])
-    if args.baseline not in policies:
-        policies = [args.baseline, *policies]
+    # The baseline first: every contrast needs it, so a sweep stopped half-way is still useful.
+    policies = [args.baseline, *(p for p in policies if p != args.baseline)]
     sweep_dir = args.sweep_dir or sweeps.read_sweep_dir(sweep)
     if args.overrides and args.sweep_dir is None:
         # Runs with other overrides go to their own folder, so two variants never mix in one table.
