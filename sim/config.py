@@ -180,8 +180,9 @@ class ResellerRoutingConfig:
     Share routed starts at ``base_share``; on a day when the operator's own
     accounts look expensive (yesterday's ban rate >= ``ban_rate_trigger``, or
     own cost per served exchange >= the reseller's price), it moves
-    ``switch_speed`` of the way to ``max_share``. Only acts with
-    ``scenario.resellers.enabled``.
+    ``switch_speed`` of the way to ``max_share`` (otherwise back towards
+    ``base_share``; towards 0 when the resellers served less than half of
+    what it routed yesterday). Only acts with ``scenario.resellers.enabled``.
     """
 
     base_share: float = prob(0.0)  # I: the reference campaign ran its own accounts behind proxies
@@ -445,7 +446,7 @@ class AggregateReportingConfig:
     thresholds: ClusterThresholds = field(default_factory=ClusterThresholds)
     # Indicators that link accounts into one infrastructure cluster (connected components).
     cluster_on: list[str] = field(default_factory=lambda: ["payment", "identity", "network", "device"])
-    review_priority: float = 8.0  # queue priority of accounts in a cluster over threshold
+    review_priority: float = 4.0  # I: below detector flags (priority = their score), so reports use spare review capacity
     report_deadline_days: float = nonneg(30.0)  # S: FinCEN SAR, 30 days after detection
     silent_throttle_share: float = prob(0.0)  # I: share of a flagged cluster's requests refused until review
 

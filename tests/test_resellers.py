@@ -85,3 +85,9 @@ def test_reseller_kyc_passes_only_the_leakage_and_cuts_off_noncompliant_reseller
     assert m["legit_users_cut_off_by_reseller_kyc"] == 1000.0
     assert all((model.accounts.status[r.rows] == CLOSED).all() for r in model.resellers)
     assert np.isclose(m["legit_users_cut_off_by_reseller_bans"], 0.0)
+
+
+def test_operator_leaves_resellers_that_refuse_its_traffic() -> None:
+    kyc = ["policy=none", "policy.reseller_kyc.enabled=true", "policy.reseller_kyc.leakage=0.1", "policy.reseller_kyc.noncompliance=0.0"]
+    r = simulate(*RESELLERS, *kyc, "attacker.resellers.max_share=0.9", "attacker.resellers.switch_speed=0.5")
+    assert r.metrics["attacker_final_route_share"] < 0.1

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 SPEND_ITEMS: tuple[str, ...] = ("identity", "payment", "email", "proxy", "api", "reseller")
 PRESSURE_TRIGGER = 0.02  # share of a provider's accounts banned or throttled that moves traffic away
+CHANNEL_MIN_PASS = 0.5  # below this share of routed exchanges served, the operator leaves the resellers
 
 
 class Operator(mesa.Agent):
@@ -229,7 +230,8 @@ class Operator(mesa.Agent):
         Pressure = max(yesterday's ban rate / ban_rate_trigger, own cost per own
         served exchange / effective reseller cost per served exchange). Under
         pressure (>= 1) the share moves ``switch_speed`` of the way to
-        ``max_share``; otherwise back towards ``base_share``.
+        ``max_share``; otherwise back towards ``base_share``; and towards 0
+        when the resellers served less than half of what it routed yesterday.
         """
         cfg = self.strategy.resellers
         if self.model.clock.tick > 0:
@@ -246,7 +248,10 @@ class Operator(mesa.Agent):
             pass_share = got / req if req else 1.0
             reseller_cost = self._reseller_price / max(pass_share, 1e-3)
             pressure = max(ban_rate / cfg.ban_rate_trigger, own_cost / reseller_cost if d_spend > 0 else 0.0)
-            target = cfg.max_share if pressure >= 1.0 else cfg.base_share
+            if pass_share < CHANNEL_MIN_PASS:
+                target = 0.0  # the resellers refuse most of what it sends (e.g. reseller KYC): leave
+            else:
+                target = cfg.max_share if pressure >= 1.0 else cfg.base_share
             self.route_share += cfg.switch_speed * (target - self.route_share)
             self._own_day = [own_spend, own_served]
         self._route_day = [0, 0]
