@@ -83,6 +83,16 @@ def test_comparison_table_known_answers() -> None:
     assert "defender_cost_usd" not in table.columns  # absent metric skipped, not invented
 
 
+def test_missing_runs_are_not_censored_times() -> None:
+    runs = synthetic_runs()
+    partial = runs[~((runs["policy.name"] == "status_quo") & (runs["seed"] >= 4))]  # a sweep stopped half-way
+    table = comparison.compare(partial).set_index(["stratum", "policy"])
+    base = table.loc[("churn", "status_quo")]
+    assert base["seeds"] == 4 and base["reached_share"] == 1.0
+    assert table.loc[("churn", "strong"), "seeds"] == 6
+    assert table.loc[("churn", "strong"), "delay_days"] == pytest.approx(60 - 46.5)
+
+
 def test_one_run_per_cell_is_enforced() -> None:
     runs = synthetic_runs()
     with pytest.raises(ValueError, match="share a"):

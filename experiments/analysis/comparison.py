@@ -169,9 +169,10 @@ def compare(runs: pd.DataFrame, baseline: str = "status_quo", metrics: Sequence[
     for s, group in runs.groupby(stratum, sort=True):
         horizon = float(horizon_days(group).max())
         days = _pivot(group, DAYS, arm, pair)
+        ran = group.pivot(index=pair, columns=arm, values="run_identity").notna()  # a missing day is censored, a missing run is not
         has_base = baseline in days.columns
         for a in sorted(group[arm].unique(), key=lambda x: (x != baseline, str(x))):
-            row: dict = {"stratum": s, "policy": a, "seeds": int(days[a].size)}
+            row: dict = {"stratum": s, "policy": a, "seeds": int(ran[a].sum())}
             for m in present:
                 wide = _pivot(group, m.column, arm, pair)
                 _put(row, m.column, stats.mean_ci(wide[a]))
@@ -179,13 +180,14 @@ def compare(runs: pd.DataFrame, baseline: str = "status_quo", metrics: Sequence[
                     both = wide[[a, baseline]].dropna()
                     fn = stats.paired_ratio_ci if m.contrast == "ratio" else stats.paired_diff_ci
                     _put(row, f"{m.column}.vs", fn(both[a], both[baseline]))
-            ct = stats.restricted_time(days[a], horizon)
+            ct = stats.restricted_time(days.loc[ran[a], a], horizon)
             row["horizon_days"] = horizon
             row["reached_share"] = ct.reached_share
             row["days_median"] = ct.median
             _put(row, "days_capped", ct.restricted_mean)
             if has_base and a != baseline:
-                _put(row, "delay_days", stats.paired_delay_ci(days[a], days[baseline], horizon))
+                pairs = ran[a] & ran[baseline]
+                _put(row, "delay_days", stats.paired_delay_ci(days.loc[pairs, a], days.loc[pairs, baseline], horizon))
             rows.append(row)
     return pd.DataFrame(rows)
 
