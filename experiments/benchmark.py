@@ -72,6 +72,8 @@ DEFAULT_OUT = REPO / "results" / "benchmark" / "benchmark.md"
 NAIVE_PATH = Path(__file__).resolve().with_name("naive_reference.py")
 NAIVE = "naive"
 REFERENCE = "reference"
+ALL_CONTROLS = "letter_package"  # every control on: must stay within CONTROLS_GOAL x the reference
+CONTROLS_GOAL = 1.5
 RATIO_GOAL = 50.0
 FALLBACK_TICKS = 1080  # the 45-day reference window, if the reference case was not run
 NAIVE_ATTACKER_ACCOUNTS = 25_000  # CALIBRATION.md: ~25,000 accounts in the reference campaign
@@ -103,6 +105,7 @@ CASES: tuple[Case, ...] = (
     Case(REFERENCE, ("population=default", "policy=status_quo"), goal_seconds=5.0),
     Case("full", ("population=full", "policy=status_quo"), goal_seconds=15.0, goal_rss_mib=1.5 * 1024),
     Case("attacker_only", ("population=none", "policy=status_quo"), goal_seconds=1.0),
+    Case(ALL_CONTROLS, ("population=default", "policy=letter_package")),
     Case("reference_no_policy", ("population=default", "policy=none"), default=False),
     Case("attacker_only_no_policy", ("population=none", "policy=none"), default=False),
 )
@@ -344,6 +347,20 @@ def ratio_text(ratio: tuple[float, float] | None) -> str:
     )
 
 
+def controls_text(rows: Sequence[Row]) -> str:
+    """One line on the cost of running every control (letter_package vs status quo)."""
+    by_case = {r.case: r for r in rows}
+    if ALL_CONTROLS not in by_case or REFERENCE not in by_case:
+        return f"Every control on: not measured (needs cases `{REFERENCE}` and `{ALL_CONTROLS}`)."
+    wall = by_case[ALL_CONTROLS].median / by_case[REFERENCE].median
+    cpu = by_case[ALL_CONTROLS].cpu_median / by_case[REFERENCE].cpu_median
+    verdict = "PASS" if wall <= CONTROLS_GOAL else "FAIL"
+    return (
+        f"Every control on (`{ALL_CONTROLS}` / `{REFERENCE}` median): **{wall:.2f}x** wall ({cpu:.2f}x CPU) "
+        f"(goal <= {CONTROLS_GOAL:g}x): {verdict}"
+    )
+
+
 def _git_commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
@@ -373,6 +390,8 @@ def render_report(rows: Sequence[Row], repeats: int, naive_ticks: int, blas_thre
 {render_table(rows)}
 
 {ratio_text(ratio)}
+
+{controls_text(rows)}
 
 Definitions:
 - **seconds**: wall time of `sim.runner.run(cfg)` (build, every hourly tick, summary), config
@@ -456,6 +475,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(render_table(rows))
     print()
     print(ratio_text(speed_ratio(rows)))
+    print(controls_text(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".md.tmp")
     tmp.write_text(report)
