@@ -135,11 +135,12 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "presets_real_rules")
     ap.add_argument("--rows", default="", help="comma-separated row labels (prefix match); default all")
+    ap.add_argument("extra", nargs="*", help="overrides added to every run (e.g. population.sample_size=5000 for a quick look)")
     args = ap.parse_args()
     runs_dir = args.out / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     wanted = [r for r in ROWS if not args.rows or any(r[0].startswith(p) for p in args.rows.split(","))]
-    tasks = [(label, ov, att, s) for label, ov, _ in wanted for att in ATTACKERS for s in range(args.seeds)]
+    tasks = [(label, [*ov, *args.extra], att, s) for label, ov, _ in wanted for att in ATTACKERS for s in range(args.seeds)]
     records = Parallel(n_jobs=args.jobs, verbose=5)(delayed(_one)(label, ov, att, s, runs_dir) for label, ov, att, s in tasks)
     text = table(records)
     (args.out / "table.md").write_text(text + "\n")

@@ -91,3 +91,11 @@ def test_operator_leaves_resellers_that_refuse_its_traffic() -> None:
     kyc = ["policy=none", "policy.reseller_kyc.enabled=true", "policy.reseller_kyc.leakage=0.1", "policy.reseller_kyc.noncompliance=0.0"]
     r = simulate(*RESELLERS, *kyc, "attacker.resellers.max_share=0.9", "attacker.resellers.switch_speed=0.5")
     assert r.metrics["attacker_final_route_share"] < 0.1
+
+
+def test_reseller_kyc_without_resellers_is_the_status_quo() -> None:
+    small = ["population.sample_size=5000", "scenario.end_date=2026-04-29"]
+    base = simulate(*small, "policy=status_quo").metrics
+    kyc = simulate(*small, "policy=reseller_kyc").metrics
+    keys = set(base) - {"policy", "runtime_seconds"}
+    assert {k: kyc[k] for k in keys} == {k: base[k] for k in keys}

@@ -126,7 +126,6 @@ class Operator(mesa.Agent):
         self.routed_served = 0
         self._route_day = [0, 0]  # routed requested, served since the day started
         self._own_day = [0.0, 0]  # own-account spend, own served at the day's start
-        self.route_share_path: list[float] = []
 
     @property
     def traits(self) -> dict[str, float]:
@@ -255,7 +254,6 @@ class Operator(mesa.Agent):
             self.route_share += cfg.switch_speed * (target - self.route_share)
             self._own_day = [own_spend, own_served]
         self._route_day = [0, 0]
-        self.route_share_path.append(self.route_share)
 
     @property
     def _reseller_price(self) -> float:

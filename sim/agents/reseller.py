@@ -185,7 +185,7 @@ class Reseller(mesa.Agent):
             self._open(banned.size, initial=False)
         total = self._op_req_day + self._legit_req_day
         a = self._op_req_day / total if total else 0.0
-        if a > 0 or clock.tick > 0:
+        if clock.tick > 0:
             self._mix_traits(a)
         self._op_req_day = self._legit_req_day = 0
 
@@ -287,9 +287,11 @@ class Reseller(mesa.Agent):
         if blocked:
             keep[0] = True
         part = TrafficBatch(view, rows[keep], op_d[keep].copy(), model.clock)
-        if blocked:
+        if blocked:  # demand KYC stopped at the reseller: booked on its first account as refused
             part.demand[0] += blocked
-            part.refuse("reseller_kyc", np.eye(1, part.demand.size, 0, dtype=np.int64)[0] * blocked)
+            stopped = np.zeros(part.demand.size, dtype=np.int64)
+            stopped[0] = blocked
+            part.refuse("reseller_kyc", stopped)
         total_ref = int(batch.refused.sum())
         mine = int(op_ref.sum())
         if mine:
