@@ -99,3 +99,18 @@ def test_reseller_kyc_without_resellers_is_the_status_quo() -> None:
     kyc = simulate(*small, "policy=reseller_kyc").metrics
     keys = set(base) - {"policy", "runtime_seconds"}
     assert {k: kyc[k] for k in keys} == {k: base[k] for k in keys}
+
+
+def test_issue5_config_errors_name_the_key() -> None:
+    import pytest
+
+    from sim.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"policy\.reseller_kyc\.leakage=1\.5"):
+        cfg("policy.reseller_kyc.leakage=1.5")
+    with pytest.raises(ConfigError, match=r"attacker\.resellers\.base_share=0\.9.*max_share"):
+        cfg("attacker.resellers.base_share=0.9", "attacker.resellers.max_share=0.8")
+    with pytest.raises(ConfigError, match=r"policy\.shutdown\.providers\[0\]=7"):
+        cfg("policy.shutdown.providers=[7]")
+    with pytest.raises(ConfigError, match=r"scenario\.resellers\.exit_type"):
+        cfg("scenario.resellers.exit_type=direct")
