@@ -102,8 +102,9 @@ def test_raising_the_gating_tier_never_raises_the_harvest():
 
 
 def test_lowering_the_detector_threshold_never_raises_the_harvest():
-    thresholds = [9.0, 6.0, 5.5, 5.0, 4.5]
+    thresholds = [9.0, 5.0, 4.0, 3.0]
     _assert_non_increasing([
-        _mean_harvest("attacker=churn", "policy.detector.enabled=true", f"policy.detector.threshold={t}",
+        _mean_harvest("attacker=churn", "attacker.spare_fraction=0", "attacker.max_pace_multiplier=1",
+                      "policy.detector.enabled=true", f"policy.detector.threshold={t}",
                       f"policy.review.ban_threshold={t}") for t in thresholds
     ])

@@ -37,8 +37,12 @@ def test_day_and_hour_resolution_agree_in_distribution():
         b = np.array([h[0][key] for h in hour], dtype=float)
         se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
         assert abs(a.mean() - b.mean()) <= 4 * se + 1e-9 * abs(a.mean()), (key, a.mean(), b.mean(), se)
-    # Per-account demand on the last day: same distribution.
+    # Per-account demand on the last day: same distribution (heavy-tailed, so
+    # compare distributions, and means against their seed-to-seed spread).
     pooled_day = np.concatenate([d[1] for d in day])
     pooled_hour = np.concatenate([h[1] for h in hour])
     assert stats.ks_2samp(pooled_day, pooled_hour).pvalue > 0.001
-    assert abs(pooled_day.mean() - pooled_hour.mean()) < 0.02 * pooled_day.mean()
+    a = np.array([d[1].mean() for d in day])
+    b = np.array([h[1].mean() for h in hour])
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    assert abs(a.mean() - b.mean()) <= 4 * se, (a, b)
