@@ -6,7 +6,9 @@ import numpy as np
 
 from .conftest import ATTACKER_ONLY, SHORT, simulate
 
-MARKET = [*ATTACKER_ONLY, *SHORT, "costs.market.enabled=true"]
+# Pinned enforcement (not the calibrated defaults): a detector that bans every day.
+MARKET = [*ATTACKER_ONLY, *SHORT, "costs.market.enabled=true",
+          "calibration.detector_threshold=4.5", "calibration.footprint=1.0"]
 QUICK = ["scenario.end_date=2026-05-01"]  # 10 days: bans start and the lagged price answers
 SEEDS = (0, 1, 2)
 
