@@ -44,6 +44,10 @@ class VolumeCap(Control):
         self._used: dict[str, np.ndarray] = {k: np.zeros(0) for k in self._aggregate}
         self._day = -1
         self._exceeded: list[np.ndarray] = []
+        # (rows array, kind) -> grouping of the batch's accounts by indicator. An
+        # operator sends the same rows array hour after hour, so the grouping is
+        # computed once per array, not once per hour.
+        self._groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def apply(self, ctx: TrafficBatch | DayContext) -> None:
         if isinstance(ctx, TrafficBatch):
@@ -91,24 +95,33 @@ class VolumeCap(Control):
         out[over] = np.minimum(hours, int(cap)).sum(axis=1)
         return out
 
-    def _aggregate_cap(self, v: ObservableAccounts, rows: np.ndarray, allowed: np.ndarray, kind: str, cap: float) -> np.ndarray:
+    def _grouping(self, v: ObservableAccounts, rows: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Accounts of the batch that carry an indicator, the distinct ids, and each account's group."""
+        cached = self._groups.get(kind)
+        if cached is not None and cached[0] is rows:
+            return cached[1], cached[2], cached[3]
         ids = getattr(v, COLUMN[kind])[rows]
-        has = ids >= 0
-        if not has.any():
+        has = np.flatnonzero(ids >= 0)
+        distinct, group = np.unique(ids[has], return_inverse=True)
+        self._groups[kind] = (rows, has, distinct, group)
+        return has, distinct, group
+
+    def _aggregate_cap(self, v: ObservableAccounts, rows: np.ndarray, allowed: np.ndarray, kind: str, cap: float) -> np.ndarray:
+        has, distinct, group = self._grouping(v, rows, kind)
+        if distinct.size == 0:
             return allowed
         used = self._used[kind]
-        size = int(ids.max()) + 1
-        if used.size < size:
-            grown = np.zeros(max(size, 2 * used.size))
+        if used.size <= distinct[-1]:
+            grown = np.zeros(max(int(distinct[-1]) + 1, 2 * used.size))
             grown[: used.size] = used
             self._used[kind] = used = grown
-        ids_h = ids[has]
-        total = np.bincount(ids_h, weights=allowed[has], minlength=size)
-        room = np.maximum(cap - used[:size], 0.0)
+        want = allowed[has]
+        total = np.bincount(group, weights=want, minlength=distinct.size)
+        room = np.maximum(cap - used[distinct], 0.0)
         ratio = np.where(total > room, room / np.maximum(total, 1e-12), 1.0)
         out = allowed.copy()
-        out[has] = np.floor(allowed[has] * ratio[ids_h]).astype(allowed.dtype)
-        used[:size] += np.bincount(ids_h, weights=out[has], minlength=size)
+        out[has] = np.floor(want * ratio[group]).astype(allowed.dtype)
+        used[distinct] += np.bincount(group, weights=out[has], minlength=distinct.size)
         return out
 
     # ------------------------------------------------------------------ end of day
