@@ -22,6 +22,9 @@ RESELLERS = [
     "scenario.operators.0.target_exchanges=200000",
     "attacker.resellers.base_share=0.5",
     "attacker.resellers.max_share=0.5",
+    # Pinned detector (not the calibrated defaults), so that later calibrations leave these checks alone.
+    "calibration.detector_threshold=4.5",
+    "calibration.footprint=1.0",
 ]
 
 
