@@ -39,10 +39,10 @@ from sim.collect import collect, outcome_columns
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_sweep(sweep_dir: Path, workers: int, runs: int, policy: str) -> float:
+def run_sweep(sweep_dir: Path, workers: int, runs: int, policy: str, population: str = "none") -> float:
     """Run the benchmark sweep on ``workers`` joblib workers; return its wall time in seconds."""
     cmd = [
-        sys.executable, "-m", "sim", "-m", "+sweep=smoke", f"policy={policy}", f"seed=range(0,{runs})",
+        sys.executable, "-m", "sim", "-m", "+sweep=smoke", f"policy={policy}", f"seed=range(0,{runs})", f"population={population}",
         f"hydra.launcher.n_jobs={workers}", f"hydra.sweep.dir={sweep_dir}",
     ]
     started = time.perf_counter()
@@ -58,15 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40, help="seeds in the sweep (default 40)")
     parser.add_argument("--policy", default="status_quo", help="policy preset (default status_quo: ~1-2 s runs)")
+    parser.add_argument("--population", default="none", help="population preset (default none; 'default' gives ~3 s runs)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the two sweep folders under this directory")
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench_sweep_"))
-    print(f"{args.runs} runs, policy={args.policy}, population=none; cpus={os.cpu_count()}, "
+    print(f"{args.runs} runs, policy={args.policy}, population={args.population}; cpus={os.cpu_count()}, "
           f"load average before: {os.getloadavg()[0]:.2f}")
     results: dict[int, tuple[float, pd.DataFrame]] = {}
     for workers in (1, 2):
         sweep_dir = root / f"workers_{workers}"
-        wall = run_sweep(sweep_dir, workers, args.runs, args.policy)
+        wall = run_sweep(sweep_dir, workers, args.runs, args.policy, args.population)
         table, bad, failures = collect(sweep_dir)
         if bad or failures or len(table) != args.runs:
             sys.exit(f"{sweep_dir}: {len(table)} good runs of {args.runs}, bad: {list(bad)}, failures: {list(failures)}")
