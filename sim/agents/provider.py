@@ -42,7 +42,6 @@ class Provider(mesa.Agent):
         self._flaggers = [c for c in self.controls if Phase.FLAG in c.phases]
         self._propagators = [c for c in self.controls if Phase.PROPAGATE in c.phases]
         self.last_review = ReviewOutcome(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
-        self.bans_by_reason = dict.fromkeys(BAN_REASONS, 0)
         self._banned_today: list[np.ndarray] = []
 
     @property
@@ -112,5 +111,4 @@ class Provider(mesa.Agent):
         v.queued[rows] = False
         v.banned_at[rows] = self.model.clock.tick
         v.ban_reason[rows] = BAN_REASONS.index(reason)
-        self.bans_by_reason[reason] += int(rows.size)
         self._banned_today.append(rows)

@@ -54,7 +54,6 @@ class Detector(Control):
     def __init__(self, cfg: DetectorConfig, rng: np.random.Generator) -> None:
         self.cfg = cfg
         self.stream = rng
-        self.flagged = 0
         # Today's scored accounts, their noiseless score and flag probability
         # (for expected-value metrics and calibration; decisions use the draw).
         self.last_rows = np.zeros(0, dtype=np.int64)
@@ -74,5 +73,4 @@ class Detector(Control):
             p_request = -np.expm1(v.demand_day[rows] * np.log1p(-h)) if h < 1 else np.ones(rows.size)
             hit |= self.stream.random(rows.size) < p_request
             self.last_p_flag = 1.0 - (1.0 - self.last_p_flag) * (1.0 - p_request)
-        self.flagged += int(hit.sum())
         ctx.enqueue(rows[hit], score[hit], self.name)
