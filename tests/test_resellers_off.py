@@ -12,11 +12,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .conftest import simulate
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "resellers_off.json").read_text())
+# Bit-for-bit values hold for the NumPy release that recorded them: NumPy does not
+# promise identical Generator streams across releases (Python 3.12 CI gets a newer one).
+RECORDED_WITH_NUMPY = "2.4."
+pytestmark = pytest.mark.skipif(
+    not np.__version__.startswith(RECORDED_WITH_NUMPY),
+    reason=f"golden outputs were recorded with NumPy {RECORDED_WITH_NUMPY}x; this is {np.__version__}",
+)
 
 
 @pytest.mark.parametrize("name", ["status_quo__wide_slow", "letter_package__churn", "identity_gating__churn"])
