@@ -64,6 +64,8 @@ class Ledger:
         wref = float((w * batch.refused).sum()) if ref else 0.0
         self._day_legit_weighted += (wreq, wreq - wref, wref)
         if ref:
+            # Real exchanges refused per control: the batch's weighted refusals split in
+            # proportion to each control's share of the (sample) refusals.
             for name, n in batch.refused_by.items():
                 self.refused_by[side][name] += wref * n / ref
 
