@@ -108,3 +108,17 @@ def test_lowering_the_detector_threshold_never_raises_the_harvest():
                       "policy.detector.enabled=true", f"policy.detector.threshold={t}",
                       f"policy.review.ban_threshold={t}") for t in thresholds
     ])
+
+
+def test_sharing_bans_an_operator_that_spreads_over_providers():
+    """Payment instruments and proxy exits straddle providers, so indicators
+    published by one provider match the operator's accounts at another; with
+    sharing off, or with one provider only, nothing is banned through it."""
+    spread = [*WORLD, "seed=3", "scenario.operators.0.provider_shares=[0.5,0.5,0.0]"]
+    sharing = ["policy.sharing.enabled=true", "policy.sharing.coverage=1.0", "policy.sharing.action=ban", "policy.sharing.latency_days=0"]
+    assert simulate(*spread).metrics["attacker_banned_by_sharing"] == 0
+    on = simulate(*spread, *sharing).metrics
+    assert on["attacker_banned_by_sharing"] > 0
+    assert on["legit_banned_by_sharing"] == 0.0  # population=none
+    single = simulate(*WORLD, "seed=3", *sharing).metrics
+    assert single["attacker_banned_by_sharing"] == 0

@@ -29,7 +29,6 @@ class SharingConsortium(mesa.Agent):
         self.cfg = cfg
         self.stream = model.streams.generator("consortium")
         self._outbox: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (due tick, source, ids by kind)
-        self.matches = 0
 
     def publish(self, source: int, banned_rows: np.ndarray) -> None:
         """A provider publishes the indicators of accounts it banned today."""
@@ -47,22 +46,29 @@ class SharingConsortium(mesa.Agent):
         tick = self.model.clock.tick
         due = [m for m in self._outbox if m[0] <= tick]
         self._outbox = [m for m in self._outbox if m[0] > tick]
+        received: dict[int, dict[str, list[np.ndarray]]] = {}
         for _, source, ids in due:
             for dest in self.cfg.participants:
                 if dest == source:
                     continue
-                self._apply(dest, ids)
+                inbox = received.setdefault(dest, {})
+                for kind, values in ids.items():  # each indicator reaches ``dest`` with probability ``coverage``
+                    inbox.setdefault(kind, []).append(values[self.stream.random(values.size) < self.cfg.coverage])
+        for dest, inbox in received.items():
+            self._apply(dest, {kind: np.concatenate(parts) for kind, parts in inbox.items()})
 
     def _apply(self, dest: int, ids: dict[str, np.ndarray]) -> None:
+        """Act on ``dest``'s live accounts that carry any received indicator."""
+        ids = {kind: values for kind, values in ids.items() if values.size}
+        if not ids:
+            return
         provider = self.model.providers[dest]
         view = provider.view
-        live = (view.provider == dest) & ((view.status == ACTIVE) | (view.status == PENDING))
-        hit = np.zeros(view.n, dtype=bool)
+        live = np.flatnonzero((view.provider == dest) & ((view.status == ACTIVE) | (view.status == PENDING)))
+        hit = np.zeros(live.size, dtype=bool)
         for kind, values in ids.items():
-            received = values[self.stream.random(values.size) < self.cfg.coverage]
-            hit |= sharing_mask(getattr(view, COLUMN[kind]), received, self.model.indicators.size(kind))
-        rows = np.flatnonzero(hit & live)
-        self.matches += int(rows.size)
+            hit |= sharing_mask(getattr(view, COLUMN[kind])[live], values, self.model.indicators.size(kind))
+        rows = live[hit]
         if self.cfg.action == "ban":
             provider.ban(rows, "sharing")
         else:

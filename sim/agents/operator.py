@@ -287,16 +287,36 @@ class Operator(mesa.Agent):
         return sent
 
     def _open_accounts(self, count: int) -> None:
-        """Open up to ``count`` accounts, spread over providers by the current shares."""
+        """Open up to ``count`` accounts, spread over providers by the current shares.
+
+        One operator's infrastructure serves all its providers: payment
+        instruments and proxy exits are handed out in blocks over the whole
+        batch, in a random provider order, so a block can straddle providers
+        (what cross-provider sharing matches on). Identities, organisations
+        and devices are verified or registered per provider.
+        """
         if self.shares.size == 1 or np.count_nonzero(self.shares) == 1:
-            self._open_on(int(np.argmax(self.shares)), count)
+            self._assign_exits(self._open_on(int(np.argmax(self.shares)), count))
             return
         providers = self.stream.choice(self.shares.size, size=count, p=self.shares / self.shares.sum())
-        for p, n in enumerate(np.bincount(providers, minlength=self.shares.size)):
-            if n:
-                self._open_on(p, int(n))
+        per_pay = 1 if self.compartmentalised else self.strategy.accounts_per_payment
+        payment = self.model.indicators.blocks("payment", count, per_pay)
+        opened = np.full(count, -1, dtype=np.int64)
+        for p in range(self.shares.size):
+            at = np.flatnonzero(providers == p)
+            if at.size:
+                rows = self._open_on(p, at.size, payment[at])
+                opened[at[: rows.size]] = rows
+        kept = opened >= 0
+        self._charge("payment", np.unique(payment[kept]).size * self.costs.identity.payment)
+        self._assign_exits(opened[kept])
 
-    def _open_on(self, provider: int, count: int) -> None:
+    def _open_on(self, provider: int, count: int, payment: np.ndarray | None = None) -> np.ndarray:
+        """Buy identities at ``provider``'s tier and open accounts there; the new rows.
+
+        ``payment``: the accounts' payment ids when the caller hands them out
+        (and pays for them); otherwise fresh blocks, paid here.
+        """
         model = self.model
         clock = model.clock
         s = self.strategy
@@ -325,7 +345,7 @@ class Operator(mesa.Agent):
         n_open = min(count, passed * per_ident)
         self.openings_denied += count - n_open
         if n_open <= 0:
-            return
+            return np.zeros(0, dtype=np.int64)
         if clock.tick == 0:
             delay = self.stream.uniform(0.0, s.ramp_days * HOURS_PER_DAY, size=n_open)
         else:
@@ -333,6 +353,9 @@ class Operator(mesa.Agent):
         delay = delay + gate.lead_days * HOURS_PER_DAY
         reg = model.indicators
         per_pay = split or s.accounts_per_payment
+        if payment is None:
+            payment = reg.blocks("payment", n_open, per_pay)
+            self._charge("payment", -(-n_open // per_pay) * self.costs.identity.payment)
         rows = model.accounts.add(
             n_open,
             provider=provider,
@@ -340,7 +363,7 @@ class Operator(mesa.Agent):
             tier=tier,
             created_at=clock.tick,
             active_from=clock.tick + np.ceil(delay).astype(np.int32),
-            payment=reg.blocks("payment", n_open, per_pay),
+            payment=payment[:n_open],
             identity=reg.blocks("identity", n_open, per_ident),
             organisation=reg.blocks("organisation", n_open, split or s.accounts_per_organisation),
             device=reg.blocks("device", n_open, split or s.accounts_per_device),
@@ -351,15 +374,16 @@ class Operator(mesa.Agent):
             **{name: beta_trait(self.stream, mean, n_open) for name, mean in self._traits.items()},
         )
         self._charge("email", n_open * self.costs.identity.email)
-        self._charge("payment", -(-n_open // per_pay) * self.costs.identity.payment)
         self.rows = np.concatenate([self.rows, rows])
         self._live = np.concatenate([self._live, rows])
         self.accounts_created += n_open
         self._providers_used.add(provider)
-        self._assign_exits(rows)
+        return rows
 
     def _assign_exits(self, rows: np.ndarray) -> None:
         """Give accounts new proxy exits (blocks of ``accounts_per_proxy``)."""
+        if rows.size == 0:
+            return
         model = self.model
         per = 1 if self.compartmentalised else self.strategy.accounts_per_proxy
         n_exits = -(-rows.size // per)
