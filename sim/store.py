@@ -88,7 +88,7 @@ def write_run(run_dir: Path, cfg: SimConfig, result: RunResult, provenance: dict
     Metrics go last: their presence marks a complete run (see :func:`check_run`).
     ``provenance`` (see :mod:`sim.sweep_provenance`) is written when given.
     """
-    config = to_dict(cfg)  # one conversion for both the identity and the file: it is not cheap
+    config = to_dict(cfg)
     identity = _identity_of(config)
     atomic_write_json(run_dir / CONFIG_FILE, {"run_identity": identity, **config})
     if cfg.run.write_daily:

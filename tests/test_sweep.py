@@ -247,3 +247,21 @@ def test_slurm_launcher_gives_the_joblib_table(reference, tmp_path):
     cols = outcome_columns(reference[1])
     assert set(outcome_columns(table)) == set(cols)
     pd.testing.assert_frame_equal(table[cols], reference[1][cols])
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ("seed=0,1,abc", "seed"),  # a value of the wrong type in the last job only
+        ("policy=none,status_quo,nosuch", "nosuch"),  # an unknown group option
+        ("policy.volume_cap.per_acount_day=3", "per_acount_day"),  # a typo'd key
+    ],
+)
+def test_a_bad_point_stops_the_sweep_before_any_run(tmp_path, bad, named):
+    """The sweeper composes one config per set of group choices, not per job
+    (hydra_plugins/distill_sim_sweeper), yet still rejects every bad point
+    before launching, naming it."""
+    proc = sweep(tmp_path, "+sweep=smoke", SHORT, "population=none", bad)
+    assert proc.returncode != 0
+    assert named in proc.stdout + proc.stderr
+    assert not (tmp_path / store.RUNS_DIR).exists()
