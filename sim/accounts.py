@@ -22,6 +22,7 @@ Observable columns (what a provider can see, and all a control may read):
     priority        float32 queue priority
     banned_at       int32   tick of the ban
     ban_reason      int8    index into BAN_REASONS (review, link_analysis, sharing)
+    reverified      bool    the provider asked the account to re-verify its identity (on a flag)
 
 Ground truth (read only by the agents that own the account and by metrics;
 never handed to a control): ``is_attacker``, ``owner`` (agent index),
@@ -67,6 +68,7 @@ _OBSERVABLE: dict[str, type] = {
     "priority": np.float32,
     "banned_at": np.int32,
     "ban_reason": np.int8,
+    "reverified": np.bool_,
 }
 _TRUTH: dict[str, type] = {
     "is_attacker": np.bool_,

@@ -367,6 +367,24 @@ class TierLeadDays:
 
 
 @dataclass
+class OwnershipScreenConfig:
+    """The ownership rule at account opening (Anthropic, Sept 2025, S): organisations more
+    than 50% owned, directly or indirectly, from unsupported regions are refused.
+
+    A screen of the organisation behind each opening at tier ``min_tier`` or above: an
+    operator's shell organisation is detected with ``detect_prob`` and refused (the
+    identity bought for it is wasted); a legitimate organisation is refused in error with
+    ``legit_false_reject`` (a sign-up lost). Off by default.
+    """
+
+    enabled: bool = False
+    detect_prob: float = prob(0.3)  # I, 0.05-0.8: nominee owners and layered holdings hide indirect ownership
+    legit_false_reject: float = prob(0.01)  # I, 0-0.05: foreign investors, stale registry data
+    # Lowest tier whose openings are screened: an organisation is what the rule looks at (I).
+    min_tier: str = "organisation"
+
+
+@dataclass
 class IdentityGatingConfig:
     """The verification tier required to open an account, and its frictions."""
 
@@ -380,6 +398,10 @@ class IdentityGatingConfig:
     # Existing accounts must verify at the tier when the policy starts.
     reverify_existing: bool = False
     legit_reverify_failure: float = prob(0.03)  # I: 1-5% (REGULATIONS provider_id_gating_2026)
+    # Accounts put in the review queue must re-verify at the document tier before
+    # review concludes (Anthropic ID verification "for flagged accounts", S); each once.
+    reverify_on_flag: bool = False
+    ownership_screen: OwnershipScreenConfig = field(default_factory=OwnershipScreenConfig)
     cost_per_verification_usd: TierCosts = field(default_factory=lambda: TierCosts(
         email=0.0, phone=0.05, payment=0.3, document=1.5, organisation=20.0))  # A: vendor prices
 
@@ -507,6 +529,29 @@ class DropOff:
 
 
 @dataclass
+class ReadyAccountsConfig:
+    """Ready-made accounts on the market: already verified at the provider's tier and aged,
+    usable without the gate's lead time (issue 5: "verified accounts come from suppliers").
+    Price and capacity answer the market's enforcement index with the same lag:
+    ``price = price_per_account[tier] x (1 + price_elasticity e_bar) x noise``,
+    ``capacity = capacity_per_day[tier] / (1 + capacity_elasticity e_bar)``.
+    Needs ``costs.market.enabled``. Off by default."""
+
+    enabled: bool = False
+    # A: a verified account costs more than the identity behind it (the supplier bears the
+    # pass rate and the ageing); range x0.3-x3. Verified phone accounts sold for cents to
+    # a dollar (Thomas et al. 2014); KYC-verified accounts for tens of dollars (A).
+    price_per_account: TierCosts = field(default_factory=lambda: TierCosts(
+        email=0.5, phone=2.0, payment=10.0, document=60.0, organisation=150.0))
+    capacity_per_day: TierSupply = field(default_factory=lambda: TierSupply(
+        email=INF, phone=20000.0, payment=5000.0, document=500.0, organisation=50.0))  # A
+    age_days: float = nonneg(90.0)  # A: accounts are sold aged (0-365)
+    price_elasticity: float = nonneg(20.0)  # A: as identities
+    capacity_elasticity: float = nonneg(20.0)  # A: as identities
+    price_noise_sd: float = nonneg(0.1)  # A: as identities
+
+
+@dataclass
 class MarketConfig:
     """The account market: identity supply whose price and capacity respond to enforcement
     with a lag (Thomas et al. 2014: phone-verified account prices moved with platform
@@ -523,6 +568,7 @@ class MarketConfig:
     capacity_per_day: TierSupply = field(default_factory=lambda: TierSupply(
         email=INF, phone=50000.0, payment=50000.0, document=2000.0, organisation=200.0))
     price_noise_sd: float = nonneg(0.1)  # A: day-to-day lognormal noise of the price
+    ready_accounts: ReadyAccountsConfig = field(default_factory=ReadyAccountsConfig)
 
 
 @dataclass
@@ -668,7 +714,20 @@ def validate(cfg: SimConfig) -> SimConfig:
         if s.vpn_share + s.cgnat_share > 1.0:
             raise _fail(f"population.segments[{i}].vpn_share", s.vpn_share, f"at most 1 - cgnat_share ({1 - s.cgnat_share:g})")
     pol = cfg.policy
-    _check_choice("policy.identity_gating.tier", pol.identity_gating.tier, TIERS)
+    gate = pol.identity_gating
+    _check_choice("policy.identity_gating.tier", gate.tier, TIERS)
+    screen = gate.ownership_screen
+    _check_choice("policy.identity_gating.ownership_screen.min_tier", screen.min_tier, TIERS)
+    if gate.reverify_on_flag and not gate.enabled:
+        raise _fail("policy.identity_gating.reverify_on_flag", True, "true only with policy.identity_gating.enabled=true")
+    if screen.enabled and not gate.enabled:
+        raise _fail("policy.identity_gating.ownership_screen.enabled", True, "true only with policy.identity_gating.enabled=true")
+    if screen.enabled and TIERS.index(screen.min_tier) > TIERS.index(gate.tier):
+        allowed = ", ".join(TIERS[: TIERS.index(gate.tier) + 1])
+        raise _fail("policy.identity_gating.ownership_screen.min_tier", screen.min_tier,
+                    f"a tier at or below policy.identity_gating.tier={gate.tier} ({allowed}); above it the screen never acts")
+    if cfg.costs.market.ready_accounts.enabled and not cfg.costs.market.enabled:
+        raise _fail("costs.market.ready_accounts.enabled", True, "true only with costs.market.enabled=true")
     for ind in pol.link_analysis.ban_on:
         _check_choice("policy.link_analysis.ban_on", ind, INDICATORS)
     for ind in pol.link_analysis.review_on:

@@ -30,6 +30,22 @@ TICK_COLUMNS: tuple[str, ...] = (
 )
 
 
+def reverification_totals(model: DistillationModel) -> dict[str, float]:
+    """Re-verification on a flag so far, by side: attacker accounts asked and closed,
+    legitimate users asked and lost (weighted; sampled users only), real accounts asked."""
+    table = model.accounts
+    gates = [p.gating for p in model.providers]
+    out: dict[str, float] = {"requests": float(sum(g.reverify_requests for g in gates))}
+    for what in ("asked", "closed"):
+        parts = [rows for g in gates for rows in getattr(g, f"reverify_{what}")]
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        att = table.is_attacker[rows]
+        user = ~att & ~table.is_reseller[rows]
+        out[f"attacker_{what}"] = int(np.count_nonzero(att))
+        out[f"legit_{what}"] = float(table.weight[rows][user].sum())
+    return out
+
+
 class Ledger:
     """Per-tick traffic totals and one record per day."""
 
@@ -75,6 +91,11 @@ class Ledger:
         out: dict = {}
         if model.market is not None:
             out.update(model.market.day_record(model.providers[0].required_tier))
+        if model.providers and model.providers[0].gating.reverify_on_flag:
+            rv = reverification_totals(model)
+            out["reverification_requests_cum"] = rv["requests"]
+            out["reverification_attacker_closed_cum"] = rv["attacker_closed"]
+            out["legit_lost_to_reverification_cum"] = rv["legit_closed"] + float(sum(p.lost_to_reverification for p in model.populations))
         if model.resellers:
             table = model.accounts
             rs = model.resellers

@@ -19,6 +19,7 @@ from .calendar import HOURS_PER_DAY
 from .config import CAPABILITIES
 from .controls import FILTER_CONTROLS, QUEUE_SOURCES
 from .controls.aggregate_reporting import AggregateReporting
+from .ledger import reverification_totals
 from .sanctions import horizon
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def summarize(model: DistillationModel) -> dict:
     refused_once = float(w[legit & table.ever_refused].sum())
     signups_lost = float(sum(p.signups_lost for p in model.populations))
     signups_tried = float(sum(p.signups_attempted for p in model.populations))
+    rv = reverification_totals(model)
     budget_days = [op.budget_exhausted_tick // HOURS_PER_DAY for op in ops if op.budget_exhausted_tick is not None]
     m: dict = {
         "seed": cfg.seed,
@@ -100,7 +102,8 @@ def summarize(model: DistillationModel) -> dict:
         "attacker_openings_denied": int(sum(op.openings_denied for op in ops)),
         "attacker_compartmentalised": bool(any(op.compartmentalised for op in ops)),
         "attacker_final_pace_per_account_day": float(min((op.pace for op in ops), default=0.0)),
-        "legit_users_lost_to_reverification": float(sum(p.lost_to_reverification for p in model.populations)),
+        # At the start (reverify_existing) plus on a flag (reverify_on_flag; 0.0 when off).
+        "legit_users_lost_to_reverification": float(sum(p.lost_to_reverification for p in model.populations)) + rv["legit_closed"],
     }
     for item in SPEND_ITEMS:
         m[f"attacker_spend_{item}_usd"] = spend[item]
@@ -120,6 +123,18 @@ def summarize(model: DistillationModel) -> dict:
         share = sum(op.spec.capability_mix.get(cap, 0.0) * op.harvested for op in ops)
         m[f"exchanges_harvested_{cap}"] = float(share)
     m.update(_issue5(model, harvested_window, cost))
+    m.update({
+        "reverification_requests": rv["requests"],
+        "attacker_accounts_asked_to_reverify": rv["attacker_asked"],
+        "attacker_accounts_closed_by_reverification": rv["attacker_closed"],
+        "legit_users_asked_to_reverify": rv["legit_asked"],
+        "legit_users_lost_to_flag_reverification": rv["legit_closed"],
+        "attacker_reverify_documents_bought": int(sum(op.reverify_documents_bought for op in ops)),
+        "attacker_identities_refused_by_ownership_screen": int(sum(op.identities_refused_by_ownership_screen for op in ops)),
+        "legit_signups_lost_to_ownership_screen": float(sum(p.signups_lost_to_ownership_screen for p in model.populations)),
+        "attacker_ready_accounts_bought": int(sum(op.ready_accounts_bought for op in ops)),
+        "market_ready_account_spend_usd": float(model.market.ready_spent_total) if model.market is not None else 0.0,
+    })
     return m
 
 

@@ -90,6 +90,21 @@ class DistillationModel(mesa.Model):
             out[sel] = table.exit_id[here[rng.integers(0, here.size, size=int(sel.sum()))]]
         return out
 
+    def present_documents(self, rows: np.ndarray) -> np.ndarray:
+        """The owners' answer when a provider asks accounts ``rows`` to re-verify.
+
+        The request reaches whoever holds each account (agents know their own
+        accounts; the provider sees only the outcome of the check). Returns each
+        row's chance that what its owner presents passes. One mask per agent.
+        """
+        p_pass = np.zeros(rows.size)
+        owner = self.accounts.owner[rows]
+        for agent in (*self.populations, *self.operators, *self.resellers):
+            mine = owner == agent.owner
+            if mine.any():
+                p_pass[mine] = agent.present_documents(rows[mine])
+        return p_pass
+
     def step(self) -> None:
         """One hour: the schedule of the world."""
         clock = self.clock

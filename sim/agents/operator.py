@@ -48,13 +48,14 @@ import numpy as np
 from ..accounts import ACTIVE, BANNED, PENDING
 from ..calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PROXY_TYPES, TIERS, AttackerConfig, CostsConfig, OperatorSpec
-from ..controls.identity_gating import DOCUMENT_TIERS
+from ..controls.identity_gating import DOCUMENT, DOCUMENT_TIERS
 from .traits import beta_trait
 
 if TYPE_CHECKING:
     from ..model import DistillationModel
 
-SPEND_ITEMS: tuple[str, ...] = ("identity", "payment", "email", "proxy", "api", "reseller")
+# ready_account last: a zero item added at the end of the sum leaves every total bit-identical.
+SPEND_ITEMS: tuple[str, ...] = ("identity", "payment", "email", "proxy", "api", "reseller", "ready_account")
 PRESSURE_TRIGGER = 0.02  # share of a provider's accounts banned or throttled that moves traffic away
 CHANNEL_MIN_PASS = 0.5  # below this share of routed exchanges served, the operator leaves the resellers
 
@@ -97,8 +98,11 @@ class Operator(mesa.Agent):
         self.shares = np.array(spec.provider_shares, dtype=float)
         self._offset = 0
         self._initial_fleet: int | None = None
-        self._bought_today = 0
+        self._bought_today = [0] * len(TIERS)  # identities bought today, per tier
         self._throttled_days = 0
+        self.ready_accounts_bought = 0  # ready-made verified accounts bought on the market
+        self.reverify_documents_bought = 0  # documents bought to re-verify flagged accounts
+        self.identities_refused_by_ownership_screen = 0
         self._providers_used: set[int] = set()
         mix = spec.capability_mix
         scale = strategy.footprint
@@ -161,7 +165,7 @@ class Operator(mesa.Agent):
         if not self.active:
             return
         table = self.model.accounts
-        self._bought_today = 0
+        self._bought_today = [0] * len(TIERS)
         self._react(table)
         status = table.status[self._live]
         self._live = self._live[(status == ACTIVE) | (status == PENDING)]
@@ -314,43 +318,97 @@ class Operator(mesa.Agent):
     def _open_on(self, provider: int, count: int, payment: np.ndarray | None = None) -> np.ndarray:
         """Buy identities at ``provider``'s tier and open accounts there; the new rows.
 
-        ``payment``: the accounts' payment ids when the caller hands them out
-        (and pays for them); otherwise fresh blocks, paid here.
+        With ready-made accounts on the market (``costs.market.ready_accounts``),
+        first buys those while one costs less than building an account of its own
+        at the tier (identity price / (pass rate x ownership-screen pass x accounts
+        per identity) + e-mail) and the budget allows. ``payment``: the accounts'
+        payment ids when the caller hands them out (and pays for them); otherwise
+        fresh blocks, paid here.
         """
         model = self.model
-        clock = model.clock
         s = self.strategy
         gate = model.providers[provider].gating
         tier = gate.tier
         split = 1 if self.compartmentalised else None
         per_ident = min(split or s.accounts_per_identity, gate.max_accounts_per_identity)
-        identities = -(-count // per_ident)
         pass_rate = gate.cfg.fake_document_pass_rate if gate.enabled and tier in DOCUMENT_TIERS else 1.0
+        ready = np.zeros(0, dtype=np.int64)
+        if model.market is not None and model.market.sells_accounts:
+            n_ready = self._buy_ready_accounts(gate, count, per_ident, pass_rate)
+            if n_ready:
+                ready = self._add_accounts(provider, n_ready, None if payment is None else payment[:n_ready], per_ident=1, ready=True)
+                count -= n_ready
+                payment = None if payment is None else payment[n_ready:]
+        identities = -(-count // per_ident)
+        attempts = self._buy_identities(gate, tier, math.ceil(identities / max(pass_rate * gate.ownership_pass_prob, 1e-9)))
+        passed = gate.verify(attempts, fake=True)
+        screened = gate.screen_ownership(passed, shell=True)
+        self.identities_refused_by_ownership_screen += passed - screened
+        n_open = min(count, screened * per_ident)
+        self.openings_denied += count - n_open
+        if n_open <= 0:
+            return ready
+        own = self._add_accounts(provider, n_open, payment, per_ident=per_ident, ready=False)
+        return own if ready.size == 0 else np.concatenate([ready, own])
+
+    def _buy_identities(self, gate, tier: int, wanted: int) -> int:
+        """Buy up to ``wanted`` identities at ``tier`` within today's supply, the market and the budget."""
+        model = self.model
         supply = getattr(gate.cfg.supply_per_day, TIERS[tier]) if gate.enabled else float("inf")
-        attempts = min(math.ceil(identities / max(pass_rate, 1e-9)), max(supply - self._bought_today, 0))
+        attempts = min(wanted, max(supply - self._bought_today[tier], 0))
         market = model.market
         if market is not None and tier > 0:
             price = market.price(tier)
             left = self.budget - self.total_spend
             attempts = min(attempts, market.capacity_left(tier), market.affordable(price, left))
         attempts = int(attempts)
-        self._bought_today += attempts
+        self._bought_today[tier] += attempts
         self.identities_bought += attempts
         if market is not None and tier > 0:
             market.record(tier, attempts, attempts * price)
             self._charge("identity", attempts * price)
         elif tier > 0:
             self._charge("identity", attempts * getattr(self.costs.identity, TIERS[tier]))
-        passed = gate.verify(attempts, fake=True)
-        n_open = min(count, passed * per_ident)
-        self.openings_denied += count - n_open
-        if n_open <= 0:
-            return np.zeros(0, dtype=np.int64)
+        return attempts
+
+    def _buy_ready_accounts(self, gate, count: int, per_ident: int, pass_rate: float) -> int:
+        """Ready-made verified accounts bought today, when one is cheaper than building one."""
+        market = self.model.market
+        tier = gate.tier
+        price = market.ready_price(tier)
+        identity = market.price(tier) if tier > 0 else 0.0
+        own = identity / max(pass_rate * gate.ownership_pass_prob * per_ident, 1e-9) + self.costs.identity.email
+        if count <= 0 or price >= own:
+            return 0
+        n = int(min(count, market.ready_capacity_left(tier), market.affordable(price, self.budget - self.total_spend)))
+        if n <= 0:
+            return 0
+        market.record_ready(tier, n, n * price)
+        self._charge("ready_account", n * price)
+        self.ready_accounts_bought += n
+        return n
+
+    def _add_accounts(self, provider: int, n_open: int, payment: np.ndarray | None, per_ident: int, ready: bool) -> np.ndarray:
+        """Put ``n_open`` new accounts in the table (pending until their lead time has passed).
+
+        ``ready``: bought ready-made, already verified at the tier and aged
+        ``age_days``: no gate lead time, no e-mail to buy, an identity and an
+        organisation of their own each.
+        """
+        model = self.model
+        clock = model.clock
+        s = self.strategy
+        gate = model.providers[provider].gating
+        split = 1 if self.compartmentalised else None
         if clock.tick == 0:
             delay = self.stream.uniform(0.0, s.ramp_days * HOURS_PER_DAY, size=n_open)
         else:
             delay = np.full(n_open, s.replacement_lead_days * HOURS_PER_DAY)
-        delay = delay + gate.lead_days * HOURS_PER_DAY
+        created: int | np.ndarray = clock.tick
+        if ready:
+            created = clock.tick - math.ceil(model.market.ready.age_days * HOURS_PER_DAY)
+        else:
+            delay = delay + gate.lead_days * HOURS_PER_DAY
         reg = model.indicators
         per_pay = split or s.accounts_per_payment
         if payment is None:
@@ -360,12 +418,12 @@ class Operator(mesa.Agent):
             n_open,
             provider=provider,
             status=PENDING,
-            tier=tier,
-            created_at=clock.tick,
+            tier=gate.tier,
+            created_at=created,
             active_from=clock.tick + np.ceil(delay).astype(np.int32),
             payment=payment[:n_open],
             identity=reg.blocks("identity", n_open, per_ident),
-            organisation=reg.blocks("organisation", n_open, split or s.accounts_per_organisation),
+            organisation=reg.blocks("organisation", n_open, 1 if ready else split or s.accounts_per_organisation),
             device=reg.blocks("device", n_open, split or s.accounts_per_device),
             template=reg.blocks("template", n_open, s.accounts_per_template),
             is_attacker=True,
@@ -373,12 +431,29 @@ class Operator(mesa.Agent):
             weight=1.0,
             **{name: beta_trait(self.stream, mean, n_open) for name, mean in self._traits.items()},
         )
-        self._charge("email", n_open * self.costs.identity.email)
+        if not ready:
+            self._charge("email", n_open * self.costs.identity.email)
         self.rows = np.concatenate([self.rows, rows])
         self._live = np.concatenate([self._live, rows])
         self.accounts_created += n_open
         self._providers_used.add(provider)
         return rows
+
+    def present_documents(self, rows: np.ndarray) -> np.ndarray:
+        """Its accounts ``rows`` (on one provider) are asked to re-verify at the document tier.
+
+        Buys a document for as many as today's supply, the market and the budget
+        allow (none once the campaign is over); each bought fake passes at the
+        gate's pass rate, an account without one fails. Returns each row's chance to pass.
+        """
+        p_pass = np.zeros(rows.size)
+        if not self.active or rows.size == 0:
+            return p_pass
+        gate = self.model.providers[int(self.model.accounts.provider[rows[0]])].gating
+        bought = self._buy_identities(gate, DOCUMENT, rows.size)
+        self.reverify_documents_bought += bought
+        p_pass[:bought] = gate.cfg.fake_document_pass_rate
+        return p_pass
 
     def _assign_exits(self, rows: np.ndarray) -> None:
         """Give accounts new proxy exits (blocks of ``accounts_per_proxy``)."""

@@ -20,7 +20,10 @@ test checks it); with ``hour`` it is drawn hour by hour.
 Sign-ups: each day ``Poisson(signup_rate_per_day * n)`` new users try to open
 an account and each abandons with the drop-off of the provider's required tier.
 When a gating policy re-verifies existing accounts, each existing user fails
-or abandons with ``legit_reverify_failure`` on the first day and is lost.
+or abandons with ``legit_reverify_failure`` on the first day and is lost; with
+re-verification on a flag, so does each flagged user asked for a document.
+With the ownership screen, a real organisation is refused in error with
+``legit_false_reject`` (a sign-up lost).
 
 A user whose requests were refused reconnects through a new direct exit with
 probability ``reconnect_prob`` the next day (turns off the VPN).
@@ -74,6 +77,7 @@ class LegitimatePopulation(mesa.Agent):
         self.signups_attempted = 0.0  # weighted (real users)
         self.signups_lost = 0.0  # weighted
         self.lost_to_reverification = 0.0  # weighted: existing users who failed or abandoned re-verification
+        self.signups_lost_to_ownership_screen = 0.0  # weighted: of signups_lost
         self._active_today = np.zeros(0, dtype=bool)
         for p, n in enumerate(sample_by_provider):
             if n > 0:
@@ -166,6 +170,10 @@ class LegitimatePopulation(mesa.Agent):
             gate = model.providers[p].gating
             lost = int(self.stream.binomial(applicants, getattr(model.cfg.costs.signup_dropoff, gate.tier_name)))
             gate.verify(applicants - lost, fake=False, weight=weight)
+            if gate.screens_ownership:  # a real organisation refused in error by the ownership screen
+                refused = applicants - lost - gate.screen_ownership(applicants - lost, shell=False)
+                self.signups_lost_to_ownership_screen += refused * weight
+                lost += refused
             self.signups_attempted += applicants * weight
             self.signups_lost += lost * weight
             if applicants - lost > 0:
@@ -185,6 +193,11 @@ class LegitimatePopulation(mesa.Agent):
             table.status[fail] = CLOSED
             self.lost_to_reverification += fail.size * self.weight_by_provider[p]
         self.rows = self.rows[table.status[self.rows] == ACTIVE]
+
+    def present_documents(self, rows: np.ndarray) -> np.ndarray:
+        """Its users ``rows`` are asked to re-verify on a flag: each shows a genuine
+        document, unless they fail or abandon (``legit_reverify_failure``)."""
+        return np.full(rows.size, 1.0 - self.model.cfg.policy.identity_gating.legit_reverify_failure)
 
     def send(self) -> None:
         """Today's demand (at the day's first tick) or this hour's demand."""

@@ -31,7 +31,7 @@ class Provider(mesa.Agent):
         self.view: ObservableAccounts = model.accounts.observable()
         streams = model.streams
         self.controls: list[Control] = build_stack(policy, index, streams)
-        self.gating = IdentityGating(policy.identity_gating, streams.generator(f"provider/{index}/identity_gating"))
+        self.gating = IdentityGating(policy.identity_gating, streams.generator(f"provider/{index}/identity_gating"), streams, index)
         self.queue = ReviewQueue(
             policy.review,
             policy.detector.weights,
@@ -87,6 +87,8 @@ class Provider(mesa.Agent):
         )
         for control in self._flaggers:
             control.apply(ctx)
+        if self.gating.reverify_on_flag:  # flagged accounts show a document before review concludes
+            self.gating.reverify_flagged(self.view, self.index, model.present_documents, model.review_load)
         outcome = self.queue.review(self.view, self.index, model.clock.tick, model.review_load)
         self.last_review = outcome
         self.ban(outcome.rows[outcome.banned], "review")

@@ -218,6 +218,10 @@ class Reseller(mesa.Agent):
         self._live = np.zeros(0, dtype=np.int64)
         self._closed = True
 
+    def present_documents(self, rows: np.ndarray) -> np.ndarray:
+        """Its accounts are asked to re-verify on a flag: a business with genuine papers passes."""
+        return np.ones(rows.size)
+
     # ------------------------------------------------------------------ traffic
 
     def can_accept(self) -> bool:
