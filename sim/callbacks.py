@@ -43,8 +43,8 @@ def planned_runs(config: DictConfig) -> int | None:
         return None
     if not issubclass(sweeper, BasicSweeper):
         return None
-    params = OmegaConf.to_container(config.hydra.sweeper.get("params") or {}, resolve=False)
-    arguments = [f"{k}={v}" for k, v in params.items()]
+    params = config.hydra.sweeper.get("params")  # None when every axis is on the command line
+    arguments = [f"{k}={v}" for k, v in (OmegaConf.to_container(params, resolve=False) if params else {}).items()]
     arguments += [str(o) for o in OmegaConf.to_container(config.hydra.overrides.task, resolve=False)]
     try:
         loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None

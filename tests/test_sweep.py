@@ -265,3 +265,13 @@ def test_a_bad_point_stops_the_sweep_before_any_run(tmp_path, bad, named):
     assert proc.returncode != 0
     assert named in proc.stdout + proc.stderr
     assert not (tmp_path / store.RUNS_DIR).exists()
+
+
+def test_an_ad_hoc_multirun_without_sweeper_params_gets_progress(tmp_path):
+    """Every axis on the command line (no ``hydra.sweeper.params``, as the
+    sensitivity script runs its points): the journal still counts the runs."""
+    proc = sweep(tmp_path, "hydra/callbacks=sweep", "hydra/sweeper=distill_sim", "population=none",
+                 "scenario.end_date=2026-04-25", "seed=0,1")
+    assert proc.returncode == 0
+    assert "2 runs planned" in proc.stdout
+    assert "raised" not in proc.stderr

@@ -17,6 +17,11 @@ What this sweeper checks instead, with the same outcome for a bad sweep
   them, to a copy of its combination's composed config: a typo'd key or a
   value of the wrong type raises here exactly as in full composition.
 
+With ``check: first`` only the batch's first job is composed and checked:
+for sweeps whose points are written by a program that already composed one
+(``experiments/sensitivity.py``: every point is its own config file, i.e. its
+own group choice, so ``groups`` would compose all of them).
+
 Sweep order, batching, job numbering and what each launcher composes in its
 workers are the ``BasicSweeper``'s, unchanged. Select it with
 ``hydra/sweeper=distill_sim`` (every ``conf/sweep/*.yaml`` does).
@@ -33,8 +38,17 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
 
+CHECKS = ("groups", "first")
+
+
 class GroupValidatedSweeper(BasicSweeper):
     """``BasicSweeper`` that composes one config per distinct set of group choices to validate a batch."""
+
+    def __init__(self, max_batch_size: int | None = None, params: dict | None = None, check: str = "groups") -> None:
+        if check not in CHECKS:
+            raise ValueError(f"hydra.sweeper.check={check!r}: expected one of {', '.join(CHECKS)}")
+        super().__init__(max_batch_size=max_batch_size, params=params)
+        self.check = check
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         assert self.config is not None and self.hydra_context is not None
@@ -42,7 +56,7 @@ class GroupValidatedSweeper(BasicSweeper):
         assert isinstance(loader, ConfigLoaderImpl)
         parser = OverridesParser.create(config_loader=loader)
         composed: dict[tuple[str, ...], DictConfig] = {}
-        for overrides in batch:
+        for overrides in batch[:1] if self.check == "first" else batch:
             parsed = parser.parse_overrides(list(overrides))
             is_group = [loader.repository.group_exists(o.key_or_group) for o in parsed]
             groups = tuple(o.input_line for o, g in zip(parsed, is_group, strict=True) if g)
