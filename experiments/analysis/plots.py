@@ -22,6 +22,9 @@ from matplotlib.transforms import Bbox  # noqa: E402
 DPI = 150
 
 
+LINE_STYLES: tuple = ("-", (0, (6, 3)), (0, (2, 2)), (0, (8, 2, 2, 2)), (3, (6, 3)), (2, (2, 2)))
+
+
 def policy_colors(policies: Sequence[str]) -> dict[str, tuple]:
     """A stable colour per policy name (sorted names on tab10/tab20)."""
     names = sorted(set(policies))
@@ -30,23 +33,38 @@ def policy_colors(policies: Sequence[str]) -> dict[str, tuple]:
 
 
 def _place_labels(ax, xs, ys, texts, styles) -> None:
-    """Put each text near its point, choosing among offsets the first that overlaps nothing drawn so far."""
+    """Put each text near its point, choosing among offsets the first that overlaps nothing drawn so far.
+
+    Points at the same place share one label (``a = b``); a label set further
+    out than the nearest ring gets a thin leader line to its point, in the
+    point's colour, so no label can be read as belonging to a neighbour.
+    """
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    groups: dict[tuple[float, float], list[int]] = {}
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        groups.setdefault((float(np.round(x, 9)), float(np.round(y, 9))), []).append(i)
     taken: list[Bbox] = []
     for x, y in zip(xs, ys, strict=True):
         px, py = ax.transData.transform((x, y))
-        taken.append(Bbox.from_extents(px - 5, py - 5, px + 5, py + 5))
+        taken.append(Bbox.from_extents(px - 6, py - 6, px + 6, py + 6))
     axes_box = ax.get_window_extent(renderer)
-    offsets = [(d * cx, d * cy) for d in (8, 18, 32, 50) for cx, cy in
+    offsets = [(d * cx, d * cy) for d in (8, 18, 32, 50, 70) for cx, cy in
                ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1.2), (0, -1.2))]
-    for x, y, text, style in zip(xs, ys, texts, styles, strict=True):
+    for members in groups.values():
+        i = members[0]
+        x, y, style = xs[i], ys[i], dict(styles[i])
+        text = " = ".join(texts[j] for j in members)
+        if len(members) > 1:  # one label for points drawn on top of each other: no single colour is right
+            style["color"] = "0.15"
         best = None
         for dx, dy in offsets:
             ha = "left" if dx > 0 else "right" if dx < 0 else "center"
             va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
-            t = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+            leader = {"arrowstyle": "-", "color": style.get("color", "0.5"), "lw": 0.7, "shrinkA": 1, "shrinkB": 5}
+            t = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                            arrowprops=leader if max(abs(dx), abs(dy)) > 10 else None, **style)
             box = t.get_window_extent(renderer).expanded(1.05, 1.1)
             inside = axes_box.contains(box.x0, box.y0) and axes_box.contains(box.x1, box.y1)
             if inside and not any(box.overlaps(b) for b in taken):
@@ -85,8 +103,8 @@ def pareto(table: pd.DataFrame, front: np.ndarray, x: str, y: str, x_label: str,
             ax.errorbar(xs[i], ys[i], xerr=xerr[:, [i]], yerr=yerr[:, [i]], fmt="o" if on_front[i] else "s",
                         ms=8 if on_front[i] else 6, color=colors[p], mfc=colors[p] if on_front[i] else "white",
                         mew=1.5, capsize=3, lw=1, zorder=3)
-        styles = [{"fontsize": 9, "fontweight": "bold" if f else "normal", "color": "black" if f else "0.35"}
-                  for f in on_front]
+        styles = [{"fontsize": 9, "fontweight": "bold" if f else "normal", "color": colors[p]}
+                  for f, p in zip(on_front, sub["policy"], strict=True)]
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
         ax.set_title(f"attacker strategy: {s}")
@@ -116,13 +134,16 @@ def harvest(daily: pd.DataFrame, target: float, window_days: int, title: str, pa
     ``daily`` has ``stratum``, ``policy``, ``seed``, ``day``, ``attacker_harvested_cum``.
     """
     strata = sorted(daily["stratum"].unique())
+    # Policies that change nothing draw the same curve: a line style per policy
+    # (solid, then dash patterns drawn over it) keeps every one of them visible.
+    dashes = {p: LINE_STYLES[i % len(LINE_STYLES)] for i, p in enumerate(sorted(colors))}
     fig, axes = plt.subplots(1, len(strata), figsize=(max(6.2 * len(strata), 8.0), 5.0), squeeze=False, sharey=True)
     for ax, s in zip(axes[0], strata, strict=True):
         sub = daily[daily["stratum"] == s]
         for p, g in sorted(sub.groupby("policy"), key=lambda kv: str(kv[0])):
             wide = g.pivot_table(index="day", columns="seed", values="attacker_harvested_cum") / 1e6
             days = wide.index.to_numpy() + 1  # day 0 ends after one day
-            ax.plot(days, wide.mean(axis=1), color=colors[p], lw=1.8, label=p)
+            ax.plot(days, wide.mean(axis=1), color=colors[p], lw=1.8, ls=dashes[p], label=p)
             ax.fill_between(days, wide.quantile(band[0], axis=1), wide.quantile(band[1], axis=1),
                             color=colors[p], alpha=0.15, lw=0)
         ax.axhline(target / 1e6, color="black", ls="--", lw=1)
