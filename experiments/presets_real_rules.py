@@ -37,11 +37,18 @@ from analysis.stats import mean_ci, paired_diff_ci  # noqa: E402
 OVERRUN = 15  # days simulated after the window so that delays can be measured
 COMMON = [f"scenario.overrun_days={OVERRUN}"]
 RESELLER_WORLD = ["scenario=qwen_2026_resellers", "attacker.resellers.base_share=0.5"]
+GATING_NEW_ONLY = ["policy.identity_gating.reverify_on_flag=false", "policy.identity_gating.ownership_screen.enabled=false"]
+READY_MARKET = ["costs.market.enabled=true", "costs.market.ready_accounts.enabled=true", "costs.market.price_elasticity=0",
+                "costs.market.capacity_elasticity=0", "costs.market.price_noise_sd=0"]
 # (label, overrides, baseline label). sanctions_after_attribution is the status quo
 # inside one campaign (tests/test_sanctions.py), so it is the reference row's baseline.
 ROWS: list[tuple[str, list[str], str]] = [
     ("sanctions_after_attribution (= status_quo in the window)", ["policy=sanctions_after_attribution", "scenario=repeated_2026"], "sanctions_after_attribution (= status_quo in the window)"),
     ("provider_id_gating_2026", ["policy=provider_id_gating_2026"], "sanctions_after_attribution (= status_quo in the window)"),
+    # Decomposition: the preset before re-verification on a flag and the ownership screen (new accounts only) ...
+    ("provider_id_gating_2026, new accounts only", ["policy=provider_id_gating_2026", *GATING_NEW_ONLY], "sanctions_after_attribution (= status_quo in the window)"),
+    # ... and the preset when ready-made verified accounts are for sale (identity prices held fixed, so only they change).
+    ("provider_id_gating_2026 + ready-made accounts", ["policy=provider_id_gating_2026", *READY_MARKET], "sanctions_after_attribution (= status_quo in the window)"),
     ("peer_sharing", ["policy=peer_sharing"], "sanctions_after_attribution (= status_quo in the window)"),
     ("aggregate_volume_reporting", ["policy=aggregate_volume_reporting"], "sanctions_after_attribution (= status_quo in the window)"),
     ("nationality_gating", ["policy=nationality_gating"], "sanctions_after_attribution (= status_quo in the window)"),
@@ -78,6 +85,9 @@ def _one(label: str, overrides: list[str], attacker: str, seed: int, out: Path) 
         "legit_wrongly_banned_expected_per_100k": float(win["legit_users_wrongly_banned_expected"].sum()) / real * 1e5 if real else 0.0,
         "legit_exchanges_refused_share": float(win["legit_refused_real"].sum() / win["legit_requested_real"].sum()),
         "legit_signups_lost": float(win["legit_signups_lost_cum"].iloc[-1]),
+        # Existing users lost at re-verification (at the start, or on a flag), in the window.
+        "legit_lost_to_reverification": (float(win["legit_lost_to_reverification_cum"].iloc[-1]) if "legit_lost_to_reverification_cum" in win
+                                         else m["legit_users_lost_to_reverification"]),
         "legit_users_cut_off_by_resellers": m["legit_users_cut_off_by_reseller_bans"] + m["legit_users_cut_off_by_reseller_kyc"] + m["legit_users_lost_to_reseller_kyc"],
         "attacker_exchanges_via_resellers": m["attacker_exchanges_via_resellers"],
         "horizon_reduction_share": m["horizon_reduction_share"],
@@ -101,8 +111,8 @@ def table(records: list[dict]) -> str:
     for r in records:
         by.setdefault((r["label"], r["attacker"]), {})[r["seed"]] = r
     head = ("| preset | attacker | blocked share (%) | delay (days) | cost per M exchanges ($k) | wrongly banned per 100k (expected) "
-            "| legit exchanges refused (%) | sign-ups lost (M) | reseller customers lost (k) | horizon reduction (%) |")
-    lines = [head, "|" + "---|" * 10]
+            "| legit exchanges refused (%) | sign-ups lost (M) | users lost to re-verification (k) | reseller customers lost (k) | horizon reduction (%) |")
+    lines = [head, "|" + "---|" * 11]
     for label, _, base in ROWS:
         for att in ATTACKERS:
             runs = by.get((label, att), {})
@@ -123,6 +133,7 @@ def table(records: list[dict]) -> str:
                 f"| {_fmt(mean_ci(col('legit_wrongly_banned_expected_per_100k')), 1, 1)} "
                 f"| {_fmt(mean_ci(col('legit_exchanges_refused_share')), 100, 2)} "
                 f"| {_fmt(mean_ci(col('legit_signups_lost')), 1e-6, 2)} "
+                f"| {_fmt(mean_ci([r.get('legit_lost_to_reverification', 0.0) for r in (runs[s] for s in seeds)]), 1e-3, 1)} "
                 f"| {_fmt(mean_ci(col('legit_users_cut_off_by_resellers')), 1e-3, 1)} "
                 f"| {_fmt(mean_ci(col('horizon_reduction_share')), 100, 1)} |"
             )
