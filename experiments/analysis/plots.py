@@ -191,7 +191,7 @@ def lever_curve(summary: pd.DataFrame, lever: str, objective: tuple[str, str], b
         ax.fill_between(x, scale * summary[f"{col}.lo"], scale * summary[f"{col}.hi"], color="C0", alpha=0.2,
                         lw=0, label=band_label)
         if limit is not None:
-            ax.axhline(scale * limit, color="C3", ls="--", lw=1.2, label=f"budget {op} {limit:g}")
+            ax.axhline(scale * limit, color="C3", ls="--", lw=1.2, label=f"budget {op} {scale * limit:g}{'%' if scale == 100.0 else ''}")
         if chosen is not None:
             name = tick_labels[int(chosen)] if tick_labels is not None else f"{chosen:g}"
             ax.axvline(chosen, color="C2", ls="-", lw=1.2, label=f"chosen: {name}")
