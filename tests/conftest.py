@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sim.compose import compose
 from sim.config import SimConfig
+from sim.model import DistillationModel
 from sim.runner import RunResult, run
 
 # A small world for fast tests: attacker only, or a 20k-account sample.
@@ -20,6 +22,23 @@ def cfg(*overrides: str) -> SimConfig:
 
 def simulate(*overrides: str) -> RunResult:
     return run(compose(list(overrides)))
+
+
+def run_scrambled(overrides: list[str], scramble: bool) -> DistillationModel:
+    """Run a model to its end; with ``scramble``, the attacker label is noise while each
+    day's end-of-day controls run (agents and metrics see the real label again after)."""
+    model = DistillationModel(compose(overrides))
+    rng = np.random.default_rng(0)
+    while model.running:
+        if scramble and model.clock.is_day_end:
+            truth = model.accounts.is_attacker
+            saved = truth.copy()
+            truth[:] = rng.random(truth.size) < 0.5
+            model.step()
+            truth[:] = saved
+        else:
+            model.step()
+    return model
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sim.accounts import OBSERVABLE_COLUMNS, TRUTH_COLUMNS, AccountTable
-from sim.compose import compose
-from sim.model import DistillationModel
+
+from .conftest import run_scrambled
 
 CONTROL_SOURCES = sorted((Path(__file__).resolve().parents[1] / "sim" / "controls").glob("*.py"))
 
@@ -39,17 +39,7 @@ def test_controls_decide_the_same_whatever_the_label_says():
     overrides = ["population.sample_size=5000", "scenario.end_date=2026-05-01", "seed=4"]
 
     def bans(scramble: bool) -> np.ndarray:
-        model = DistillationModel(compose(overrides))
-        rng = np.random.default_rng(0)
-        while model.running:
-            if scramble and model.clock.is_day_end:
-                truth = model.accounts.is_attacker
-                saved = truth.copy()
-                truth[:] = rng.random(truth.size) < 0.5
-                model.step()
-                truth[:] = saved  # agents and metrics see the real label again
-            else:
-                model.step()
+        model = run_scrambled(overrides, scramble)
         return model.accounts.banned_at[model.accounts.status == 2]
 
     assert np.array_equal(bans(False), bans(True))

@@ -8,9 +8,8 @@ import pytest
 
 from sim.compose import compose
 from sim.config import ConfigError
-from sim.model import DistillationModel
 
-from .conftest import ATTACKER_ONLY, SHORT, simulate
+from .conftest import ATTACKER_ONLY, SHORT, run_scrambled, simulate
 
 # Document gating with enforcement pinned (not the calibrated defaults): the detector flags every day.
 PINNED = ["calibration.detector_threshold=4.5", "calibration.footprint=1.0"]
@@ -79,18 +78,7 @@ def test_reverification_decides_the_same_whatever_the_label_says() -> None:
     overrides = ["population.sample_size=5000", "scenario.end_date=2026-05-01", "seed=4", *GATE, *REVERIFY]
 
     def closed(scramble: bool) -> np.ndarray:
-        model = DistillationModel(compose(overrides))
-        rng = np.random.default_rng(0)
-        while model.running:
-            if scramble and model.clock.is_day_end:
-                truth = model.accounts.is_attacker
-                saved = truth.copy()
-                truth[:] = rng.random(truth.size) < 0.5
-                model.step()
-                truth[:] = saved
-            else:
-                model.step()
-        gate = model.providers[0].gating
+        gate = run_scrambled(overrides, scramble).providers[0].gating
         assert gate.reverify_closed and np.concatenate(gate.reverify_closed).size > 0
         return np.concatenate(gate.reverify_closed)
 

@@ -20,7 +20,10 @@ per ``accounts_per_identity`` accounts (bought within the day's black-market
 supply; fakes at the document tiers pass at the gate's pass rate), a payment
 instrument per ``accounts_per_payment`` accounts, proxy traffic per GB by exit
 type, and the API price of every served exchange. A budget that runs out ends
-the campaign.
+the campaign. With ready-made verified accounts on the market (issue 5, off by
+default) it buys those first while one costs less than building its own; when
+a provider asks one of its flagged accounts to re-verify, it buys a document
+for it out of what is left of the day's supply (``present_documents``).
 
 Responses (``attacker.responses``), each from what it observes of its own
 accounts only:
