@@ -136,6 +136,8 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
                  "legitimate users harmed per 100k users\n(wrongly banned + refused at least once + sign-ups lost)",
                  "campaign blocked (% of target exchanges)", "Policy presets: campaign blocked vs collateral\n(mean and 95% interval over seeds)", out_dir / "pareto.png", colors)
 
+    plots.costs(table, baseline, HARMED, "Who pays: the attacker's cost and the legitimate users' harm", out_dir / "costs.png", colors)
+
     meta = runs[["run_identity", "attacker.name", "policy.name", "seed"]].rename(
         columns={"attacker.name": "stratum", "policy.name": "policy"})
     daily = daily.merge(meta, on="run_identity")
@@ -226,6 +228,8 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "![Pareto plot](pareto.png)",
         "",
         "![Cumulative harvest](harvest.png)",
+        "",
+        "![Who pays: attacker cost multiplier and legitimate users harmed](costs.png)",
         "",
         "Full numbers (every metric, interval bounds, Pareto flag): `comparison.csv`.",
         "",

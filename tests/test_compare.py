@@ -140,7 +140,7 @@ def test_report_end_to_end_from_a_sweep_folder(tmp_path: Path) -> None:
     assert script.main(["--from", str(sweep), "--no-collect", "--results", str(tmp_path / "results")]) == 0
     (out,) = (tmp_path / "results" / "compare").iterdir()
     for name in ("report.md", "report.html", "campaign.csv", "campaign.md", "collateral.md", "comparison.csv",
-                 "pareto.png", "harvest.png"):
+                 "pareto.png", "harvest.png", "costs.png"):
         assert (out / name).stat().st_size > 0, name
     text = (out / "report.md").read_text()
     assert "## Reproduce" in text and "--from" in text and "`strong` blocks the most" in text

@@ -127,6 +127,52 @@ def pareto(table: pd.DataFrame, front: np.ndarray, x: str, y: str, x_label: str,
     return path
 
 
+def costs(table: pd.DataFrame, baseline: str, harmed: str, title: str, path: Path, colors: dict[str, tuple]) -> Path:
+    """Who pays: the attacker's cost multiplier over the baseline (paired by seed) and the
+    legitimate users harmed, one bar per policy with its 95% interval; a column per stratum.
+
+    ``table`` has ``stratum``, ``policy``, ``attacker_cost_per_million_exchanges.vs`` and
+    ``harmed`` with ``.lo``/``.hi`` bounds (the comparison table).
+    """
+    strata = sorted(table["stratum"].unique())
+    policies = sorted(table["policy"].unique(), key=lambda p: (p != baseline, p))
+    fig, axes = plt.subplots(2, len(strata), figsize=(max(6.2 * len(strata), 8.0), 1.2 + 0.55 * len(policies) * 2),
+                             squeeze=False, sharey=True)
+    ypos = np.arange(len(policies))[::-1]
+    rows = [("attacker_cost_per_million_exchanges.vs", f"attacker cost per 1M exchanges, x {baseline} (paired by seed)", 1.0),
+            (harmed, "legitimate users harmed per 100k users", 1.0)]
+    for col_i, s in enumerate(strata):
+        sub = table[table["stratum"] == s].set_index("policy")
+        for row_i, (col, label, _) in enumerate(rows):
+            ax = axes[row_i][col_i]
+            for y, p in zip(ypos, policies, strict=True):
+                if p not in sub.index:
+                    continue
+                r = sub.loc[p]
+                if col.endswith(".vs") and p == baseline:
+                    v, lo, hi = 1.0, 1.0, 1.0
+                else:
+                    v, lo, hi = (float(r.get(c, np.nan)) for c in (col, f"{col}.lo", f"{col}.hi"))
+                ax.barh(y, v, color=colors[p], height=0.6)
+                if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+                    ax.errorbar(v, y, xerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor="0.2", capsize=3, lw=1)
+                ax.annotate(f"{v:.2f}x" if col.endswith(".vs") else f"{v:,.0f}", (max(v, hi if np.isfinite(hi) else v), y),
+                            xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+            if col.endswith(".vs"):
+                ax.axvline(1.0, color="0.3", ls=":", lw=1)
+            ax.set_yticks(ypos, policies)
+            ax.set_xlabel(label)
+            ax.set_xlim(0, ax.get_xlim()[1] * 1.15)
+            ax.grid(True, axis="x", alpha=0.3)
+            if row_i == 0:
+                ax.set_title(f"attacker strategy: {s}")
+    fig.suptitle(title + "\n(bars: mean; whiskers: 95% interval)", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
 def harvest(daily: pd.DataFrame, target: float, window_days: int, title: str, path: Path,
             colors: dict[str, tuple], band: tuple[float, float] = (0.05, 0.95)) -> Path:
     """Cumulative harvest over time: mean over seeds per policy with a percentile band, target line.
