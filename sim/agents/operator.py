@@ -297,36 +297,38 @@ class Operator(mesa.Agent):
         """Open up to ``count`` accounts, spread over providers by the current shares.
 
         One operator's infrastructure serves all its providers: payment
-        instruments and proxy exits are handed out in blocks over the whole
-        batch, in a random provider order, so a block can straddle providers
-        (what cross-provider sharing matches on). Identities, organisations
-        and devices are verified or registered per provider.
+        instruments, prompt templates and proxy exits are handed out in blocks
+        over the whole batch, in a random provider order, so a block can
+        straddle providers (what cross-provider sharing matches on).
+        Identities, organisations and devices are verified or registered per
+        provider.
         """
         if self.shares.size == 1 or np.count_nonzero(self.shares) == 1:
             self._assign_exits(self._open_on(int(np.argmax(self.shares)), count))
             return
         providers = self.stream.choice(self.shares.size, size=count, p=self.shares / self.shares.sum())
         per_pay = 1 if self.compartmentalised else self.strategy.accounts_per_payment
-        payment = self.model.indicators.blocks("payment", count, per_pay)
+        reg = self.model.indicators
+        handed = {"payment": reg.blocks("payment", count, per_pay), "template": reg.blocks("template", count, self.strategy.accounts_per_template)}
         opened = np.full(count, -1, dtype=np.int64)
         for p in range(self.shares.size):
             at = np.flatnonzero(providers == p)
             if at.size:
-                rows = self._open_on(p, at.size, payment[at])
+                rows = self._open_on(p, at.size, {kind: ids[at] for kind, ids in handed.items()})
                 opened[at[: rows.size]] = rows
         kept = opened >= 0
-        self._charge("payment", np.unique(payment[kept]).size * self.costs.identity.payment)
+        self._charge("payment", np.unique(handed["payment"][kept]).size * self.costs.identity.payment)
         self._assign_exits(opened[kept])
 
-    def _open_on(self, provider: int, count: int, payment: np.ndarray | None = None) -> np.ndarray:
+    def _open_on(self, provider: int, count: int, handed: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Buy identities at ``provider``'s tier and open accounts there; the new rows.
 
         With ready-made accounts on the market (``costs.market.ready_accounts``),
         first buys those while one costs less than building an account of its own
         at the tier (identity price / (pass rate x ownership-screen pass x accounts
-        per identity) + e-mail) and the budget allows. ``payment``: the accounts'
-        payment ids when the caller hands them out (and pays for them); otherwise
-        fresh blocks, paid here.
+        per identity) + e-mail) and the budget allows. ``handed``: the accounts'
+        payment and template ids when the caller hands them out (and pays for
+        the cards); otherwise fresh blocks, cards paid here.
         """
         model = self.model
         s = self.strategy
@@ -339,9 +341,10 @@ class Operator(mesa.Agent):
         if model.market is not None and model.market.sells_accounts:
             n_ready = self._buy_ready_accounts(gate, count, per_ident, pass_rate)
             if n_ready:
-                ready = self._add_accounts(provider, n_ready, None if payment is None else payment[:n_ready], per_ident=1, ready=True)
+                ready = self._add_accounts(provider, n_ready, None if handed is None else {k: v[:n_ready] for k, v in handed.items()},
+                                           per_ident=1, ready=True)
                 count -= n_ready
-                payment = None if payment is None else payment[n_ready:]
+                handed = None if handed is None else {k: v[n_ready:] for k, v in handed.items()}
         identities = -(-count // per_ident)
         attempts = self._buy_identities(gate, tier, math.ceil(identities / max(pass_rate * gate.ownership_pass_prob, 1e-9)))
         passed = gate.verify(attempts, fake=True)
@@ -351,7 +354,7 @@ class Operator(mesa.Agent):
         self.openings_denied += count - n_open
         if n_open <= 0:
             return ready
-        own = self._add_accounts(provider, n_open, payment, per_ident=per_ident, ready=False)
+        own = self._add_accounts(provider, n_open, handed, per_ident=per_ident, ready=False)
         return own if ready.size == 0 else np.concatenate([ready, own])
 
     def _buy_identities(self, gate, tier: int, wanted: int) -> int:
@@ -391,7 +394,7 @@ class Operator(mesa.Agent):
         self.ready_accounts_bought += n
         return n
 
-    def _add_accounts(self, provider: int, n_open: int, payment: np.ndarray | None, per_ident: int, ready: bool) -> np.ndarray:
+    def _add_accounts(self, provider: int, n_open: int, handed: dict[str, np.ndarray] | None, per_ident: int, ready: bool) -> np.ndarray:
         """Put ``n_open`` new accounts in the table (pending until their lead time has passed).
 
         ``ready``: bought ready-made, already verified at the tier and aged
@@ -414,8 +417,8 @@ class Operator(mesa.Agent):
             delay = delay + gate.lead_days * HOURS_PER_DAY
         reg = model.indicators
         per_pay = split or s.accounts_per_payment
-        if payment is None:
-            payment = reg.blocks("payment", n_open, per_pay)
+        if handed is None:
+            handed = {"payment": reg.blocks("payment", n_open, per_pay), "template": reg.blocks("template", n_open, s.accounts_per_template)}
             self._charge("payment", -(-n_open // per_pay) * self.costs.identity.payment)
         rows = model.accounts.add(
             n_open,
@@ -424,11 +427,11 @@ class Operator(mesa.Agent):
             tier=gate.tier,
             created_at=created,
             active_from=clock.tick + np.ceil(delay).astype(np.int32),
-            payment=payment[:n_open],
+            payment=handed["payment"][:n_open],
             identity=reg.blocks("identity", n_open, per_ident),
             organisation=reg.blocks("organisation", n_open, 1 if ready else split or s.accounts_per_organisation),
             device=reg.blocks("device", n_open, split or s.accounts_per_device),
-            template=reg.blocks("template", n_open, s.accounts_per_template),
+            template=handed["template"][:n_open],
             is_attacker=True,
             owner=self.owner,
             weight=1.0,
