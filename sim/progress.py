@@ -82,9 +82,29 @@ class RunJournal:
             raise ValueError(f"journal status={status!r}; allowed: one of {', '.join(STATUSES)}")
         if self.folder is not None:
             atomic_write_json(
-                self.folder / f"{identity}.end.json",
+                self._claim(identity),
                 {"identity": identity, "status": status, "overrides": overrides, "seconds": seconds, "time": time.time(), "where": where},
             )
+
+    def _claim(self, identity: str) -> Path:
+        """A fresh end-record path for ``identity`` in this session.
+
+        Two points of one sweep can resolve to the same config (e.g. a Saltelli
+        sample whose categorical factor takes the same value in both matrices):
+        each job still gets its own record, so done/total and "missing" count
+        jobs. The name is claimed with an exclusive create, so two duplicates
+        ending at once cannot take the same one.
+        """
+        assert self.folder is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for n in range(10_000):
+            path = self.folder / (f"{identity}.end.json" if n == 0 else f"{identity}.dup{n}.end.json")
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                continue
+            return path
+        raise RuntimeError(f"journal {self.folder}: too many end records for run {identity}")
 
 
 @dataclass

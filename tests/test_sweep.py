@@ -275,3 +275,12 @@ def test_an_ad_hoc_multirun_without_sweeper_params_gets_progress(tmp_path):
     assert proc.returncode == 0
     assert "2 runs planned" in proc.stdout
     assert "raised" not in proc.stderr
+
+
+def test_duplicate_points_are_counted_per_job(tmp_path):
+    """Two points with the same config (one run identity) are two jobs: the
+    summary counts both and reports nothing missing (it used to exit 1)."""
+    proc = sweep(tmp_path, "+sweep=smoke", "policy=none", "population=none", "scenario.end_date=2026-04-25", "seed=0,0,1")
+    assert proc.returncode == 0
+    assert "missing" not in proc.stdout
+    assert len(complete_runs(tmp_path)) == 2
