@@ -14,7 +14,9 @@ run's memory and warm caches do not pollute another's:
   excluded. The table shows the median, min and max of ``--repeats`` runs
   (the machine is shared and noisy, so the median is the number to quote).
   The child's CPU time over the same call is shown beside it: on an
-  oversubscribed machine it is the steadier of the two.
+  oversubscribed machine it is the steadier of the two. Repeats go
+  round-robin over the cases (reference, full, ..., reference, full, ...),
+  so a machine that slows down for a while slows every case alike.
 * **entity-hours**: the number of account-hours simulated, attacker and
   legitimate together: for every account in the account table, the hours from
   ``max(active_from, 0)`` to its ban (inclusive) or to the end of the run.
@@ -246,24 +248,21 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def bench_case(case: Case, repeats: int) -> Row:
-    """Run one simulator case ``repeats`` times, each in a fresh process."""
-    samples = []
-    for i in range(repeats):
-        raw = in_fresh_process(measure_sim, case.overrides)
-        sample = Sample(
-            seconds=raw["seconds"],
-            cpu_seconds=raw["cpu_seconds"],
-            entity_hours=raw["entity_hours"],
-            ticks=int(raw["ticks"]),
-            accounts=int(raw["accounts"]),
-            peak_rss_mib=raw["peak_rss_mib"],
-        )
-        samples.append(sample)
-        _log(
-            f"  {case.name} run {i + 1}/{repeats}: {sample.seconds:.2f} s "
-            f"({sample.cpu_seconds:.2f} s CPU), {sample.peak_rss_mib:.0f} MiB"
-        )
+def sample_case(case: Case) -> Sample:
+    """Run one simulator case once, in a fresh process."""
+    raw = in_fresh_process(measure_sim, case.overrides)
+    return Sample(
+        seconds=raw["seconds"],
+        cpu_seconds=raw["cpu_seconds"],
+        entity_hours=raw["entity_hours"],
+        ticks=int(raw["ticks"]),
+        accounts=int(raw["accounts"]),
+        peak_rss_mib=raw["peak_rss_mib"],
+    )
+
+
+def case_row(case: Case, samples: Sequence[Sample]) -> Row:
+    """The table row of a case's samples, with its goals judged."""
     row = Row(case.name, " ".join(case.overrides), tuple(samples), case.goal_text(), None)
     passed = []
     if case.goal_seconds is not None:
@@ -455,15 +454,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         selected = list(CASE_NAMES)
     else:
         selected = list(dict.fromkeys(args.cases))
-    rows: list[Row] = []
-    reference_ticks = None
-    for case in CASES:
-        if case.name in selected:
-            _log(f"case {case.name}: {' '.join(case.overrides)}")
-            row = bench_case(case, args.repeats)
-            rows.append(row)
-            if case.name == REFERENCE:
-                reference_ticks = row.samples[0].ticks
+    # Repeats go round-robin over the cases, so a shared machine that slows
+    # down for a while slows every case alike and the ratios stay fair.
+    cases = [c for c in CASES if c.name in selected]
+    samples: dict[str, list[Sample]] = {c.name: [] for c in cases}
+    for i in range(args.repeats):
+        for case in cases:
+            sample = sample_case(case)
+            samples[case.name].append(sample)
+            _log(f"  {case.name} run {i + 1}/{args.repeats} ({' '.join(case.overrides)}): {sample.seconds:.2f} s "
+                 f"({sample.cpu_seconds:.2f} s CPU), {sample.peak_rss_mib:.0f} MiB")
+    rows: list[Row] = [case_row(c, samples[c.name]) for c in cases]
+    reference_ticks = samples[REFERENCE][0].ticks if REFERENCE in samples else None
     if NAIVE in selected:
         from sim.compose import compose
 

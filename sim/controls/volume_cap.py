@@ -76,6 +76,7 @@ class Grouping:
     has: np.ndarray  # their positions in the batch
     distinct: np.ndarray  # the distinct shared ids
     group: np.ndarray  # each one's index into ``distinct``
+    largest: int  # accounts in the largest group
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Plan:
 
     solo_cap: np.ndarray  # per account: min C_k over the kinds where it holds a single-holder id (inf: none)
     shared: list[tuple[str, Grouping]]  # kinds with shared ids in the batch, in kind order
+    lowest: float  # solo_cap.min(): below it no account's own cap can bind
 
 
 class VolumeCap(Control):
@@ -118,6 +120,8 @@ class VolumeCap(Control):
             return
         self._fit(view.n)
         rows = rows[~self._counted[rows]]
+        if rows.size == 0:  # e.g. accounts that only changed exit
+            return
         self._counted[rows] = True
         changed: list[np.ndarray] = []
         for kind in self._caps:
@@ -143,7 +147,7 @@ class VolumeCap(Control):
                 changed.append(earlier)
                 self._plan_for = None
             np.add.at(holders, ids, 1)
-        self._classify(view, np.unique(np.concatenate([rows, *changed])))
+        self._classify(view, np.unique(np.concatenate([rows, *changed])) if changed else rows)
 
     def _classify(self, view: ObservableAccounts, rows: np.ndarray) -> None:
         solo = np.ones(rows.size, dtype=bool)
@@ -188,8 +192,10 @@ class VolumeCap(Control):
             allowed = self._hourly(allowed, c_h, batch)
         c_d = self.cfg.per_account_day
         if np.isfinite(c_d):
-            served_today = v.demand_day[rows] - v.refused_day[rows]
-            allowed = np.minimum(allowed, np.maximum(c_d - served_today, 0).astype(allowed.dtype))
+            demand_today = v.demand_day[rows]  # served today <= requested today
+            if demand_today.max(initial=0) + allowed.max(initial=0) > c_d:
+                served_today = demand_today - v.refused_day[rows]
+                allowed = np.minimum(allowed, np.maximum(c_d - served_today, 0).astype(allowed.dtype))
         if self._caps:
             allowed = self._aggregate(v, rows, allowed)
         excess = want - allowed
@@ -222,7 +228,10 @@ class VolumeCap(Control):
         self._fit(v.n)
         plan = self._plan(v, rows)
         through = self._let_through[rows]
-        out = np.minimum(allowed, np.maximum(plan.solo_cap - through, 0.0)).astype(allowed.dtype)
+        if through.max(initial=0) + allowed.max(initial=0) <= plan.lowest:  # no account's own cap can bind
+            out = allowed
+        else:
+            out = np.minimum(allowed, np.maximum(plan.solo_cap - through, 0.0)).astype(allowed.dtype)
         for kind, g in plan.shared:
             out = self._cap_groups(g, out, self._caps[kind], self._used[kind])
         self._let_through[rows] = through + out
@@ -233,8 +242,11 @@ class VolumeCap(Control):
     @staticmethod
     def _cap_groups(g: Grouping, allowed: np.ndarray, cap: float, used: np.ndarray) -> np.ndarray:
         """``floor(d_i room_j / total_j)`` in the groups that ask more than their room."""
-        room = np.maximum(cap - used[g.distinct], 0.0)[g.group]
         want = allowed[g.has]
+        before = used[g.distinct]
+        if before.max() + g.largest * want.max() <= cap:  # no group can ask more than its room
+            return allowed
+        room = np.maximum(cap - before, 0.0)[g.group]
         total = np.bincount(g.group, weights=want, minlength=g.distinct.size)[g.group]
         out = allowed.copy()
         out[g.has] = np.where(total > room, np.floor(want * room / np.maximum(total, 1e-12)), want).astype(allowed.dtype)
@@ -244,7 +256,8 @@ class VolumeCap(Control):
         if self._plan_for is not None and self._plan_for[0] is rows:
             return self._plan_for[1]
         if self._solo[rows].all():  # e.g. every batch of legitimate users: no sort at all
-            plan = Plan(self._solo_cap[rows], [])
+            solo_cap = self._solo_cap[rows]
+            plan = Plan(solo_cap, [], float(solo_cap.min(initial=np.inf)))
         else:
             solo_cap = np.full(rows.size, np.inf)
             shared: list[tuple[str, Grouping]] = []
@@ -258,8 +271,8 @@ class VolumeCap(Control):
                     distinct, group = np.unique(ids[many], return_inverse=True)
                     if self._used[kind].size <= distinct[-1]:
                         self._used[kind] = grow(self._used[kind], int(distinct[-1]) + 1)
-                    shared.append((kind, Grouping(many, distinct, group)))
-            plan = Plan(solo_cap, shared)
+                    shared.append((kind, Grouping(many, distinct, group, int(np.bincount(group).max()))))
+            plan = Plan(solo_cap, shared, float(solo_cap.min(initial=np.inf)))
         self._plan_for = (rows, plan)
         return plan
 
