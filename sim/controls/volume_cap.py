@@ -24,7 +24,10 @@ Speed (issue 3), without changing the formulas:
 - the hourly split of a day batch is drawn only for accounts whose busiest
   hour could exceed ``c_h`` with probability above ``HOURLY_SKIP_PROB`` (a
   Chernoff bound with a union over the 24 hours); for the others
-  ``sum_h min(d_i,h, c_h) = d_i`` except with smaller probability than that.
+  ``sum_h min(d_i,h, c_h) = d_i`` except with smaller probability than that;
+- a cap's arithmetic is skipped when a bound shows it cannot bind (requested
+  today + largest request <= ``c_d``; largest ``U`` + largest group x largest
+  request <= ``C_k``).
 
 Mode ``throttle`` refuses the excess (the account sees rate-limit errors, so
 an operator can learn the cap and pace under it); mode ``flag`` serves it but
