@@ -135,3 +135,16 @@ def test_exceed_bound_is_an_upper_bound(p: float, c: int) -> None:
         log_pmf = (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * math.log(p) + (n - k) * math.log1p(-p) for k in range(c + 1, n + 1))
         exact = sum(math.exp(x) for x in log_pmf)
         assert b >= exact * (1 - 1e-9)
+
+
+def test_an_id_gaining_a_holder_later_is_refused() -> None:
+    """The single-holder shortcut assumes every holder of an id opens at once; a
+    later holder would silently break it, so the control refuses it by name."""
+    table = AccountTable(8)
+    table.add(1, status=ACTIVE, payment=np.array([0]))
+    cap = VolumeCap(VolumeCapConfig(enabled=True, aggregate_day=AggregateCaps(payment=7.0)), np.random.default_rng(0))
+    view = table.observable()
+    cap.observe(view, np.arange(1))
+    table.add(1, status=ACTIVE, payment=np.array([0]))
+    with pytest.raises(ValueError, match="payment ids \\[0\\] gained a holder"):
+        cap.observe(view, np.arange(1, 2))

@@ -126,31 +126,21 @@ class VolumeCap(Control):
         if rows.size == 0:  # e.g. accounts that only changed exit
             return
         self._counted[rows] = True
-        changed: list[np.ndarray] = []
         for kind in self._caps:
-            column = getattr(view, COLUMN[kind])
-            ids = column[rows]
+            ids = getattr(view, COLUMN[kind])[rows]
             ids = ids[ids >= 0]
             if ids.size == 0:
                 continue
             holders = self._holders[kind]
             if holders.size <= ids.max():
                 self._holders[kind] = holders = grow(holders, int(ids.max()) + 1)
-            reused = np.unique(ids[holders[ids] > 0])
-            if reused.size:
-                # An existing id gains a holder (the engine never does this; kept
-                # correct anyway): its earlier holders stop being solo, and what
-                # a solo holder let through today moves into the id's U_j.
-                earlier = np.flatnonzero(np.isin(column, reused) & self._counted[: column.size])
-                earlier = earlier[~np.isin(earlier, rows)]
-                if self._used[kind].size <= reused[-1]:
-                    self._used[kind] = grow(self._used[kind], int(reused[-1]) + 1)
-                was_solo = earlier[holders[column[earlier]] == 1]
-                self._used[kind][column[was_solo]] += self._let_through[was_solo]
-                changed.append(earlier)
-                self._plan_for = None
+            if holders[ids].any():
+                # The single-holder shortcut relies on this: the engine allocates an
+                # id when accounts are opened and opens all its holders together.
+                raise ValueError(f"{kind} ids {np.unique(ids[holders[ids] > 0])[:5].tolist()} gained a holder after their "
+                                 "accounts were opened; the volume cap expects every holder of an id to open at once")
             np.add.at(holders, ids, 1)
-        self._classify(view, np.unique(np.concatenate([rows, *changed])) if changed else rows)
+        self._classify(view, rows)
 
     def _classify(self, view: ObservableAccounts, rows: np.ndarray) -> None:
         solo = np.ones(rows.size, dtype=bool)
