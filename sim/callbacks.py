@@ -75,10 +75,11 @@ class SweepJournal(Callback):
 
     def __getstate__(self) -> dict:
         # Hydra pickles its callbacks into every job (joblib workers, SLURM
-        # tasks); the watcher thread stays behind in the launching process.
+        # tasks); the watcher thread and what it has read so far stay behind
+        # in the launching process (the records would make each job's payload
+        # grow with the sweep).
         state = dict(self.__dict__)
-        state["_stop"] = None
-        state["_watcher"] = None
+        state.update(_stop=None, _watcher=None, _reported=set(), _known={})
         return state
 
     def __setstate__(self, state: dict) -> None:

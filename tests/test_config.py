@@ -90,3 +90,33 @@ def test_wrong_type_is_rejected_by_the_schema():
     with pytest.raises((ConfigCompositionException, ValidationError)) as err:
         cfg("attacker.accounts_per_payment=many")
     assert "many" in str(err.value)
+
+
+@pytest.mark.parametrize("overrides", [
+    [],
+    ["policy=letter_package", "attacker=churn"],
+    ["policy=provider_id_gating_2026", "population=none", "seed=7"],
+    ["policy=peer_sharing", "policy.sharing.latency_days=7", "scenario=qwen_2026"],
+])
+def test_typed_config_converts_as_the_schema_merge_does(overrides):
+    """``from_hydra`` converts a Hydra-composed config directly (it is typed
+    on the schema); the result equals merging its plain contents onto the
+    schema, the path every other input takes."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from sim.app import CONFIG_DIR, register_configs
+    from sim.config import _typed_as_schema, from_hydra, to_dict
+
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        composed = hydra_compose(config_name="config", overrides=overrides)
+    assert _typed_as_schema(composed)
+    plain = OmegaConf.to_container(composed, resolve=True)
+    assert not _typed_as_schema(OmegaConf.create(plain))
+    direct, merged = from_hydra(composed), from_hydra(plain)
+    assert direct == merged and to_dict(direct) == to_dict(merged)
+    assert type(direct.scenario.providers[0]).__name__ == "ProviderSpec"

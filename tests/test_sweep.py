@@ -284,3 +284,21 @@ def test_duplicate_points_are_counted_per_job(tmp_path):
     assert proc.returncode == 0
     assert "missing" not in proc.stdout
     assert len(complete_runs(tmp_path)) == 2
+
+
+def test_the_callback_ships_no_journal_records_to_the_jobs(tmp_path):
+    """Hydra pickles its callbacks into every job: what the progress watcher has
+    read stays in the launching process, so a job's payload does not grow with
+    the sweep (it grew by one end record per finished run)."""
+    import pickle
+
+    from sim.callbacks import SweepJournal
+
+    journal = SweepJournal()
+    journal._known = {f"{i:016x}": {"status": "ok", "overrides": ["seed=1"] * 20} for i in range(500)}
+    journal._reported = set(journal._known)
+    small = len(pickle.dumps(SweepJournal()))
+    shipped = pickle.loads(pickle.dumps(journal))
+    assert len(pickle.dumps(journal)) == small
+    assert shipped._known == {} and shipped._reported == set()
+    assert journal._known and journal._reported  # the launching process keeps its own
