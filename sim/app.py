@@ -18,7 +18,6 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from .config import SimConfig, from_hydra
-from .runner import run
 from .store import write_run
 from .summary import render
 from .sweep import SweepJob, run_job
@@ -38,6 +37,8 @@ def _app(cfg: DictConfig) -> None:
     if hydra_cfg.mode == RunMode.MULTIRUN:
         run_job(cfg, SweepJob.current())
         return
+    from .runner import run  # here, not at the top: a sweep's launching process never simulates (sim/store.py)
+
     started_at, started = now_iso(), time.perf_counter()
     sim_cfg = from_hydra(cfg)
     result = run(sim_cfg)

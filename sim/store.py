@@ -10,6 +10,11 @@ renamed, so a killed run never leaves a half file under a final name, and
 In a sweep, a run's directory is content-addressed:
 ``<sweep_dir>/runs/<run_identity>/`` (:func:`run_dir`), which is what lets a
 re-run skip finished runs (:func:`check_run`) on any launcher.
+
+The launching process of a sweep imports this module (for its journal) but
+never simulates, so pandas and the model (Mesa, SciPy) are imported only
+where a run is read or written: it starts ~1.5 s sooner, before its workers
+can start.
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ import math
 import os
 import tempfile
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .config import SimConfig, to_dict
-from .runner import RunResult
+
+if TYPE_CHECKING:  # imported where used: see the module docstring
+    import pandas as pd
+
+    from .runner import RunResult
 
 METRICS_FILE = "metrics.json"
 DAILY_FILE = "daily.parquet"
@@ -177,6 +185,8 @@ def read_run(run_dir: Path) -> dict:
             problems.append(f"{DAILY_FILE} missing")
         else:
             try:
+                import pandas as pd
+
                 daily = pd.read_parquet(path)
             except Exception as err:  # pyarrow raises several types for a bad file
                 problems.append(f"{DAILY_FILE} unreadable ({type(err).__name__}: {err})")

@@ -32,7 +32,6 @@ from omegaconf import DictConfig, OmegaConf
 from . import store, sweep_failures, sweep_provenance
 from .config import from_hydra
 from .progress import RunJournal
-from .runner import run
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +91,8 @@ def run_job(cfg: DictConfig, job: SweepJob) -> str:
     journal.started(identity, job.overrides)
     started_at = sweep_provenance.now_iso()
     try:
+        from .runner import run  # here, not at the top: the launching process imports this module but never simulates
+
         result = run(sim_cfg)
         provenance = sweep_provenance.capture(
             started_at=started_at,
