@@ -88,11 +88,11 @@ def run_job(cfg: DictConfig, job: SweepJob) -> str:
         log.info("run %s skipped: complete result in %s", identity, run_dir)
         return "skipped"
 
+    from .runner import run  # here, not at the top: the launching process imports this module but never simulates
+
     journal.started(identity, job.overrides)
     started_at = sweep_provenance.now_iso()
     try:
-        from .runner import run  # here, not at the top: the launching process imports this module but never simulates
-
         result = run(sim_cfg)
         provenance = sweep_provenance.capture(
             started_at=started_at,

@@ -87,3 +87,23 @@ def test_benchmark_quick_attacker_only_runs(tmp_path: Path) -> None:
     assert float(cells[6]) > 0  # median CPU seconds
     assert cells[-1] in ("PASS", "FAIL")
     assert row in out.read_text()
+
+
+@pytest.mark.slow
+def test_sweep_benchmark_runs_and_breaks_the_overhead_down(tmp_path: Path) -> None:
+    """The sweep benchmark on 3 short runs: both sweeps complete, their tables
+    agree, and the overhead breakdown read from the journal is printed."""
+    proc = subprocess.run(
+        [sys.executable, str(EXPERIMENTS / "bench_sweep.py"), "--runs", "3", "--keep", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert sum(line.startswith("n_jobs=") for line in lines) == 2
+    breakdowns = [line for line in lines if line.strip().startswith("start-up ")]
+    assert len(breakdowns) == 2 and all("between runs" in b and "shut-down" in b for b in breakdowns)
+    assert any(line.startswith("speed-up 2 vs 1 worker: ") for line in lines)
+    assert any(line.startswith("tables agree on all ") for line in lines)
+    assert {p.name for p in tmp_path.iterdir()} == {"rep0_workers_1", "rep0_workers_2"}
