@@ -299,7 +299,7 @@ class NaiveModel(mesa.Model):
     """Attacker and legitimate accounts as individual agents, activated in random order."""
 
     def __init__(self, params: NaiveParams) -> None:
-        super().__init__(seed=params.seed)
+        super().__init__(rng=params.seed)  # Mesa >= 3.5 deprecates seed=; rng= exists since 3.2
         self.params = params
         self.tick = 0
         self.hour = params.start_hour % HOURS_PER_DAY
