@@ -15,7 +15,7 @@ Runs ``python -m sim -m +sweep=smoke`` with the status-quo controls and seeds
   (median time from a run's end record to the same worker's next start
   record: returning the result, dispatching the next job, Hydra composing
   its config in the worker, Hydra's per-job files, config conversion and the
-  identity check), *writing* (mean of end - start - simulation: the run's
+  identity check), *writing* (mean of end - start - simulation: provenance, the run's
   four files and journal record), *idle at the end* (the worker that
   finishes first waits for the other) and *shut-down* (last end record to
   the command's exit);

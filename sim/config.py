@@ -793,11 +793,17 @@ def _typed_as_schema(cfg: DictConfig) -> bool:
     """Whether ``cfg`` was built on the schema: its root and every branch carry their dataclass type."""
     if OmegaConf.get_type(cfg) is not SimConfig:
         return False
-    hints = typing.get_type_hints(SimConfig)
+    hints = _field_types()
     return all(
         name in cfg and (not isinstance(node := cfg._get_node(name), DictConfig) or OmegaConf.get_type(node) is hints[name])
         for name in _FIELDS
     )
+
+
+@functools.cache
+def _field_types() -> dict[str, Any]:
+    """SimConfig's field types, resolved once (the annotations are strings here)."""
+    return typing.get_type_hints(SimConfig)
 
 
 def _field_value(cfg: DictConfig, name: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,7 @@ import pandas as pd
 import pytest
 
 from sim import progress, store, sweep_failures
+from sim.callbacks import SweepJournal
 from sim.collect import outcome_columns
 from sim.compose import compose
 
@@ -286,14 +288,10 @@ def test_duplicate_points_are_counted_per_job(tmp_path):
     assert len(complete_runs(tmp_path)) == 2
 
 
-def test_the_callback_ships_no_journal_records_to_the_jobs(tmp_path):
+def test_the_callback_ships_no_journal_records_to_the_jobs():
     """Hydra pickles its callbacks into every job: what the progress watcher has
     read stays in the launching process, so a job's payload does not grow with
     the sweep (it grew by one end record per finished run)."""
-    import pickle
-
-    from sim.callbacks import SweepJournal
-
     journal = SweepJournal()
     journal._known = {f"{i:016x}": {"status": "ok", "overrides": ["seed=1"] * 20} for i in range(500)}
     journal._reported = set(journal._known)

@@ -139,11 +139,11 @@ def costs(table: pd.DataFrame, baseline: str, harmed: str, title: str, path: Pat
     fig, axes = plt.subplots(2, len(strata), figsize=(max(6.2 * len(strata), 8.0), 1.2 + 0.55 * len(policies) * 2),
                              squeeze=False, sharey=True)
     ypos = np.arange(len(policies))[::-1]
-    rows = [("attacker_cost_per_million_exchanges.vs", f"attacker cost per 1M exchanges, x {baseline} (paired by seed)", 1.0),
-            (harmed, "legitimate users harmed per 100k users", 1.0)]
+    rows = [("attacker_cost_per_million_exchanges.vs", f"attacker cost per 1M exchanges, x {baseline} (paired by seed)"),
+            (harmed, "legitimate users harmed per 100k users")]
     for col_i, s in enumerate(strata):
         sub = table[table["stratum"] == s].set_index("policy")
-        for row_i, (col, label, _) in enumerate(rows):
+        for row_i, (col, label) in enumerate(rows):
             ax = axes[row_i][col_i]
             for y, p in zip(ypos, policies, strict=True):
                 if p not in sub.index:

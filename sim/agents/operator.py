@@ -308,8 +308,7 @@ class Operator(mesa.Agent):
             return
         providers = self.stream.choice(self.shares.size, size=count, p=self.shares / self.shares.sum())
         per_pay = 1 if self.compartmentalised else self.strategy.accounts_per_payment
-        reg = self.model.indicators
-        handed = {"payment": reg.blocks("payment", count, per_pay), "template": reg.blocks("template", count, self.strategy.accounts_per_template)}
+        handed = self._pipeline_blocks(count, per_pay)
         opened = np.full(count, -1, dtype=np.int64)
         for p in range(self.shares.size):
             at = np.flatnonzero(providers == p)
@@ -319,6 +318,12 @@ class Operator(mesa.Agent):
         kept = opened >= 0
         self._charge("payment", np.unique(handed["payment"][kept]).size * self.costs.identity.payment)
         self._assign_exits(opened[kept])
+
+    def _pipeline_blocks(self, count: int, per_pay: int) -> dict[str, np.ndarray]:
+        """Payment and prompt-template ids for ``count`` new accounts, in blocks of
+        ``per_pay`` and ``accounts_per_template`` (the operator's shared pipeline)."""
+        reg = self.model.indicators
+        return {"payment": reg.blocks("payment", count, per_pay), "template": reg.blocks("template", count, self.strategy.accounts_per_template)}
 
     def _open_on(self, provider: int, count: int, handed: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Buy identities at ``provider``'s tier and open accounts there; the new rows.
@@ -418,7 +423,7 @@ class Operator(mesa.Agent):
         reg = model.indicators
         per_pay = split or s.accounts_per_payment
         if handed is None:
-            handed = {"payment": reg.blocks("payment", n_open, per_pay), "template": reg.blocks("template", n_open, s.accounts_per_template)}
+            handed = self._pipeline_blocks(n_open, per_pay)
             self._charge("payment", -(-n_open // per_pay) * self.costs.identity.payment)
         rows = model.accounts.add(
             n_open,
