@@ -9,7 +9,7 @@ Runs ``python -m sim -m +sweep=smoke`` with the status-quo controls and seeds
 - the overhead per run: worker-seconds not spent simulating,
   ``(wall * workers - sum of the runs' runtime_seconds) / runs``;
 - where that overhead goes, read from the sweep's journal (each run's start
-  and end records, :mod:`sim.progress`) and its ``runtime_seconds``:
+  and end records, :mod:`sim.sweeps.progress`) and its ``runtime_seconds``:
   *start-up* (command start to the first run's start record: Python and
   Hydra start-up, the sweeper's check, worker start-up), *between runs*
   (median time from a run's end record to the same worker's next start
@@ -57,8 +57,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.collect import collect, outcome_columns
-from sim.progress import JOURNAL_DIR
+from sim.sweeps.collect import collect, outcome_columns
+from sim.sweeps.progress import JOURNAL_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL = 1.8

@@ -166,7 +166,7 @@ def active_account_hours(
     """Entity-hours (see the module docstring) and the number of accounts, from table columns."""
     import numpy as np
 
-    from sim.accounts import BANNED
+    from sim.world.accounts import BANNED
 
     start = np.maximum(active_from.astype(np.int64), 0)
     end = np.where(status == BANNED, banned_at.astype(np.int64) + 1, ticks)
@@ -184,7 +184,7 @@ def measure_sim(overrides: Sequence[str]) -> dict[str, float]:
     from unittest import mock
 
     import sim.runner
-    from sim.compose import compose
+    from sim.config.compose import compose
 
     cfg = compose(list(overrides))
     kept: list[Any] = []
@@ -467,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows: list[Row] = [case_row(c, samples[c.name]) for c in cases]
     reference_ticks = samples[REFERENCE][0].ticks if REFERENCE in samples else None
     if NAIVE in selected:
-        from sim.compose import compose
+        from sim.config.compose import compose
 
         legit = compose(["population=default"]).population.sample_size
         total = reference_ticks or FALLBACK_TICKS

@@ -57,7 +57,7 @@ class Fit:
 
 
 def _metrics(overrides: list[str]) -> dict:
-    from sim.compose import compose
+    from sim.config.compose import compose
     from sim.runner import run
 
     return run(compose(overrides)).metrics

@@ -66,7 +66,7 @@ def _one(label: str, overrides: list[str], attacker: str, seed: int, out: Path) 
         rec = json.loads(path.read_text())
         if all(rec.get(k) == v for k, v in key.items()):
             return rec
-    from sim.compose import compose
+    from sim.config.compose import compose
     from sim.runner import run
 
     cfg = compose([*COMMON, *overrides, f"attacker={attacker}", f"seed={seed}"])

@@ -7,7 +7,7 @@ designation in force, the budget cut and the propensity cut applied; sums the
 harvest. Reports, over seeds, the mean and 95% Student-t interval of the
 simulated horizon harvest and of its reduction against the unsanctioned
 horizon (K x campaign 0's harvest), beside the closed form
-(``sim.sanctions.horizon``, the ``horizon_*`` metrics of a single run).
+(``sim.world.sanctions.horizon``, the ``horizon_*`` metrics of a single run).
 
     python experiments/repeated_campaigns.py --seeds 20 population=none
 
@@ -46,7 +46,7 @@ def _one(overrides: list[str], attacker: str, seed: int, out: Path) -> dict:
         if all(rec.get(k) == v for k, v in key.items()):
             return rec
     from sim.campaigns import simulate_campaigns
-    from sim.compose import compose
+    from sim.config.compose import compose
 
     p = simulate_campaigns(compose([*DEFAULTS, *overrides, f"attacker={attacker}", f"seed={seed}"]))
     closed = p.closed_form

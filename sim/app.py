@@ -2,7 +2,7 @@
 
 Thin on purpose: compose and validate the config, call :func:`sim.runner.run`,
 write the results into the run directory, print the summary. In multirun mode
-(a sweep) each job goes to :func:`sim.sweep.run_job` instead, which skips
+(a sweep) each job goes to :func:`sim.sweeps.job.run_job` instead, which skips
 finished runs and records failures (see docs/sweeps.md).
 """
 
@@ -12,32 +12,23 @@ import time
 from pathlib import Path
 
 import hydra
-from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from .config import SimConfig, from_hydra
-from .store import write_run
-from .summary import render
-from .sweep import SweepJob, run_job
-from .sweep_provenance import capture, now_iso
+from .config import from_hydra
+from .config.compose import config_dir, register_configs
+from .sweeps.store import write_run
+from .record.summary import render
+from .sweeps.job import SweepJob, run_job
+from .sweeps.provenance import capture, now_iso
 
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
-
-
-def register_configs() -> None:
-    """Register the typed schema that ``conf/config.yaml`` builds on."""
-    ConfigStore.instance().store(name="schema", node=SimConfig)
-
-
-@hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def _app(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
         run_job(cfg, SweepJob.current())
         return
-    from .runner import run  # here, not at the top: a sweep's launching process never simulates (sim/store.py)
+    from .runner import run  # here, not at the top: a sweep's launching process never simulates (sim/sweeps/store.py)
 
     started_at, started = now_iso(), time.perf_counter()
     sim_cfg = from_hydra(cfg)
@@ -52,4 +43,4 @@ def _app(cfg: DictConfig) -> None:
 def main() -> None:
     """Console entry point."""
     register_configs()
-    _app()
+    hydra.main(config_path=config_dir(), config_name="config", version_base="1.3")(_app)()

@@ -1,6 +1,6 @@
 """Repeated campaigns by one actor, simulated: sanctions between campaigns.
 
-:func:`sim.sanctions.horizon` gives the expected harvest of ``scenario.campaigns``
+:func:`sim.world.sanctions.horizon` gives the expected harvest of ``scenario.campaigns``
 successive campaigns in closed form from one run. This module simulates the
 same path instead, one simulator run per campaign, in sequence:
 
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 from .config import SimConfig, window_days
 from .runner import RunResult, run
-from .sanctions import horizon
-from .streams import Streams
+from .world.sanctions import horizon
+from .world.streams import Streams
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class CampaignPath:
 
     campaigns: list[Campaign]
     harvested: int  # summed over the campaigns
-    closed_form: dict  # sim.sanctions.horizon from campaign 0's harvest and cost
+    closed_form: dict  # sim.world.sanctions.horizon from campaign 0's harvest and cost
 
     @property
     def reduction_share(self) -> float:

@@ -7,19 +7,19 @@ import datetime as dt
 import mesa
 import numpy as np
 
-from .accounts import AccountTable
+from .world.accounts import AccountTable
 from .agents.consortium import SharingConsortium
 from .agents.operator import Operator
 from .agents.population import LegitimatePopulation
 from .agents.provider import Provider
 from .agents.reseller import Reseller
-from .calendar import Clock
+from .world.calendar import Clock
 from .config import SimConfig, window_days
-from .indicators import IndicatorRegistry
-from .ledger import Ledger
-from .market import AccountMarket
-from .sanctions import Sanctions
-from .streams import Streams
+from .world.indicators import IndicatorRegistry
+from .record.ledger import Ledger
+from .world.market import AccountMarket
+from .world.sanctions import Sanctions
+from .world.streams import Streams
 
 
 class DistillationModel(mesa.Model):

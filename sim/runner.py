@@ -9,8 +9,8 @@ import mesa
 import pandas as pd
 
 from .config import SimConfig
-from .ledger import TICK_COLUMNS
-from .metrics import summarize
+from .record.ledger import TICK_COLUMNS
+from .record.metrics import summarize
 from .model import DistillationModel
 
 

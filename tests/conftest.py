@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.compose import compose
+from sim.config.compose import compose
 from sim.config import SimConfig
 from sim.model import DistillationModel
 from sim.runner import RunResult, run

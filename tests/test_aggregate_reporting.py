@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.accounts import AccountTable
+from sim.world.accounts import AccountTable
 from sim.controls.aggregate_reporting import clusters
 
 from .conftest import ATTACKER_ONLY, SHORT, simulate

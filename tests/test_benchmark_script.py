@@ -12,7 +12,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from sim.accounts import ACTIVE, BANNED, PENDING
+from sim.world.accounts import ACTIVE, BANNED, PENDING
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 

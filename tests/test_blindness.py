@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.accounts import OBSERVABLE_COLUMNS, TRUTH_COLUMNS, AccountTable
+from sim.world.accounts import OBSERVABLE_COLUMNS, TRUTH_COLUMNS, AccountTable
 
 from .conftest import run_scrambled
 

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from sim.accounts import BANNED
-from sim.compose import compose
+from sim.world.accounts import BANNED
+from sim.config.compose import compose
 from sim.model import DistillationModel
 
 H = 0.05  # per-exchange detection hazard

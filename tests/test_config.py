@@ -107,12 +107,13 @@ def test_typed_config_converts_as_the_schema_merge_does(overrides):
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
-    from sim.app import CONFIG_DIR, register_configs
-    from sim.config import _typed_as_schema, from_hydra, to_dict
+    from sim.config.compose import config_dir, register_configs
+    from sim.config import from_hydra, to_dict
+    from sim.config.convert import _typed_as_schema
 
     register_configs()
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         composed = hydra_compose(config_name="config", overrides=overrides)
     assert _typed_as_schema(composed)
     plain = OmegaConf.to_container(composed, resolve=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.ledger import TICK_COLUMNS
+from sim.record.ledger import TICK_COLUMNS
 
 from .conftest import SHORT, SMALL_POP, simulate
 

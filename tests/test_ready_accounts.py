@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.compose import compose
+from sim.config.compose import compose
 from sim.config import ConfigError
 from sim.model import DistillationModel
 

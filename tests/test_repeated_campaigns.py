@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.campaigns import campaign_seed, simulate_campaigns
-from sim.compose import compose
+from sim.config.compose import compose
 from sim.config import SimConfig
 from sim.runner import RunResult, run
 

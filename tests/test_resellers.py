@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.accounts import BANNED, CLOSED
+from sim.world.accounts import BANNED, CLOSED
 from sim.agents.reseller import Reseller
-from sim.calendar import HOURS_PER_DAY
-from sim.metrics import summarize
+from sim.world.calendar import HOURS_PER_DAY
+from sim.record.metrics import summarize
 from sim.model import DistillationModel
 
 from .conftest import ATTACKER_ONLY, cfg, simulate

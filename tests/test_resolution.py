@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from sim.compose import compose
+from sim.config.compose import compose
 from sim.model import DistillationModel
 
 from .conftest import SHORT

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sim.compose import compose
-from sim.sanctions import horizon
+from sim.config.compose import compose
+from sim.world.sanctions import horizon
 
 from .conftest import SHORT, simulate
 

@@ -75,7 +75,7 @@ def test_every_factor_key_exists_in_the_simulator_config(tmp_path) -> None:
     """A point file written for the sample composes with the real config and sets each value."""
     from omegaconf import OmegaConf
 
-    from sim.compose import compose
+    from sim.config.compose import compose
     from sim.config import to_dict
 
     conf = Path(__file__).resolve().parents[1] / "conf" / "population" / "default.yaml"

@@ -4,7 +4,7 @@ Each test runs ``python -m sim -m +sweep=smoke ...`` (Hydra multirun, joblib
 launcher, 2 workers, no legitimate population) into a temporary sweep folder
 and checks what is on disk afterwards: the content-addressed run folders, the
 session journal (which runs started and how each ended), the failure ledger
-and the table from ``python -m sim.collect``.
+and the table from ``python -m sim.sweeps.collect``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import progress, store, sweep_failures
-from sim.callbacks import SweepJournal
-from sim.collect import outcome_columns
-from sim.compose import compose
+from sim.sweeps import failures, progress, store
+from sim.sweeps.callbacks import SweepJournal
+from sim.sweeps.collect import outcome_columns
+from sim.config.compose import compose
 
 REPO = Path(__file__).resolve().parent.parent
 # 6 short runs: no legitimate users, no controls, a 15-day campaign, seeds 0-5
@@ -56,7 +56,7 @@ def sweep(sweep_dir: Path, *overrides: str, timeout: float = 300) -> subprocess.
 
 def collect(sweep_dir: Path) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [sys.executable, "-m", "sim.collect", str(sweep_dir)], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "sim.sweeps.collect", str(sweep_dir)], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=120
     )
     print(proc.stdout, proc.stderr)
     return proc
@@ -186,8 +186,8 @@ def test_failures_and_corrupt_runs_are_named_and_retried(tmp_path):
 
     assert proc.returncode == 1
     assert "3 ran ok, 0 skipped (already complete), 5 failed" in proc.stdout
-    assert str(sweep_failures.failures_dir(sweep_dir)) in proc.stdout
-    ledger = {p.stem: e for p, e in sweep_failures.entries(sweep_dir).items()}
+    assert str(failures.failures_dir(sweep_dir)) in proc.stdout
+    ledger = {p.stem: e for p, e in failures.entries(sweep_dir).items()}
     assert len(ledger) == 5
     assert ids[0] in ledger and "Error" in ledger[ids[0]]["error"]
     invalid = [e for k, e in ledger.items() if k != ids[0]]
@@ -212,7 +212,7 @@ def test_failures_and_corrupt_runs_are_named_and_retried(tmp_path):
 
     assert proc.returncode == 1  # the invalid points still fail
     assert "3 ran ok, 1 skipped (already complete), 4 failed" in proc.stdout
-    assert set(p.stem for p in sweep_failures.entries(sweep_dir)) == set(ledger) - {ids[0]}  # success cleared it
+    assert set(p.stem for p in failures.entries(sweep_dir)) == set(ledger) - {ids[0]}  # success cleared it
     assert journal_starts(sweep_dir, session_names(sweep_dir)[-1]) == {ids[0], ids[1], ids[2]}
     result = collect(sweep_dir)
     assert result.returncode == 1 and "BAD RUN" not in result.stderr
@@ -306,7 +306,7 @@ def test_the_launching_process_does_not_import_the_model():
     """A sweep's launching process composes, validates and watches, but never
     simulates: importing what it runs leaves Mesa, SciPy and pandas out (~1.5 s
     of imports before the workers could start)."""
-    code = ("import sys, sim.app, sim.callbacks, hydra_plugins.distill_sim_sweeper.sweeper; "
+    code = ("import sys, sim.app, sim.sweeps.callbacks, hydra_plugins.distill_sim_sweeper.sweeper; "
             "print(sorted(m for m in ('mesa', 'scipy', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -15,8 +15,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.accounts import ACTIVE, AccountTable
-from sim.calendar import Clock
+from sim.world.accounts import ACTIVE, AccountTable
+from sim.world.calendar import Clock
 from sim.config import AggregateCaps, VolumeCapConfig
 from sim.controls.base import TrafficBatch
 from sim.controls.volume_cap import AGGREGATE_KINDS, VolumeCap, exceed_bound

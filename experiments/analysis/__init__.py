@@ -1,6 +1,6 @@
 """Analyses of collected sweep tables: policy comparison, threshold sizing, sensitivity.
 
-Reads ``runs.parquet`` tables written by ``python -m sim.collect`` (and the
+Reads ``runs.parquet`` tables written by ``python -m sim.sweeps.collect`` (and the
 runs' ``daily.parquet``); never imports the simulator. Sweeps are launched as
 subprocesses of the ``distill-sim`` command line (:mod:`.sweeps`). Only
 :mod:`.plots` imports matplotlib.

@@ -51,7 +51,7 @@ def reproduce_section(script: str | Path, argv: list[str], command: SweepCommand
     if command is not None:
         shell = command.shell()
         shell = shell if len(shell) <= 600 else shell[:600] + " ..."
-        lines += ["which ran the sweep and collected it:", "", "```", shell, f"python -m sim.collect {command.sweep_dir}",
+        lines += ["which ran the sweep and collected it:", "", "```", shell, f"python -m sim.sweeps.collect {command.sweep_dir}",
                   "```", ""]
         sweep_file = CONF / "sweep" / f"{command.sweep}.yaml"
         if sweep_file.is_file():

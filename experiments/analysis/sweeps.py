@@ -3,7 +3,7 @@
 The analyses never import the simulator: a sweep is ``distill-sim -m
 +sweep=<name> [overrides]`` in a subprocess (Hydra multirun with the joblib
 launcher, content-addressed run folders, resumable), then ``python -m
-sim.collect SWEEP_DIR`` writes ``SWEEP_DIR/runs.parquet`` (see docs/sweeps.md).
+sim.sweeps.collect SWEEP_DIR`` writes ``SWEEP_DIR/runs.parquet`` (see docs/sweeps.md).
 """
 
 from __future__ import annotations
@@ -115,8 +115,8 @@ def run_sweep(command: SweepCommand, log=print) -> None:
 
 
 def collect(sweep_dir: Path) -> Path:
-    """``python -m sim.collect SWEEP_DIR``; returns the table's path."""
-    proc = subprocess.run([sys.executable, "-m", "sim.collect", str(sweep_dir)], cwd=ROOT, check=False,
+    """``python -m sim.sweeps.collect SWEEP_DIR``; returns the table's path."""
+    proc = subprocess.run([sys.executable, "-m", "sim.sweeps.collect", str(sweep_dir)], cwd=ROOT, check=False,
                           capture_output=True, text=True)
     table = Path(sweep_dir) / TABLE_FILE
     if proc.returncode not in (0, 1) or not table.is_file():
@@ -133,7 +133,7 @@ def load_runs(sweep_dir: Path, collect_first: bool = True) -> pd.DataFrame:
         collect(sweep_dir)
     path = sweep_dir / TABLE_FILE
     if not path.is_file():
-        raise SweepError(f"{path} not found: run the sweep first, or collect it with `python -m sim.collect {sweep_dir}`")
+        raise SweepError(f"{path} not found: run the sweep first, or collect it with `python -m sim.sweeps.collect {sweep_dir}`")
     table = pd.read_parquet(path)
     if table.empty:
         raise SweepError(f"{path} has no runs")

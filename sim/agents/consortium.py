@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..accounts import ACTIVE, PENDING
+from ..world.accounts import ACTIVE, PENDING
 from ..config import SharingConfig
-from ..indicators import COLUMN, sharing_mask
+from ..world.indicators import COLUMN, sharing_mask
 
 if TYPE_CHECKING:
     from ..model import DistillationModel

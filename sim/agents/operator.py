@@ -48,8 +48,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..accounts import ACTIVE, BANNED, PENDING
-from ..calendar import HOURS_PER_DAY
+from ..world.accounts import ACTIVE, BANNED, PENDING
+from ..world.calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PROXY_TYPES, TIERS, AttackerConfig, CostsConfig, OperatorSpec
 from ..controls.identity_gating import DOCUMENT, DOCUMENT_TIERS
 from .traits import beta_trait

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..accounts import ACTIVE, CLOSED
-from ..calendar import HOURS_PER_DAY
+from ..world.accounts import ACTIVE, CLOSED
+from ..world.calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PopulationConfig, SegmentSpec
 from .traits import beta_trait
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
+from ..world.accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
 from ..config import INDICATORS, PolicyConfig
 from ..controls import QUEUE_SOURCES, Control, DayContext, IdentityGating, Phase, TrafficBatch, build_stack
 from ..controls.detector import Detector
-from ..review import ReviewOutcome, ReviewQueue
+from ..controls.review import ReviewOutcome, ReviewQueue
 
 if TYPE_CHECKING:
     from ..model import DistillationModel

@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..accounts import ACTIVE, BANNED, CLOSED, PENDING
-from ..calendar import HOURS_PER_DAY
+from ..world.accounts import ACTIVE, BANNED, CLOSED, PENDING
+from ..world.calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, ResellerConfig, ResellerKycConfig
 from ..controls import TrafficBatch
 from .population import ACCOUNT_AGE_MAX_DAYS, daily_cycle

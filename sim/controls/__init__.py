@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import PolicyConfig
-from ..streams import Streams
+from ..world.streams import Streams
 from .aggregate_reporting import AggregateReporting
 from .base import Control, DayContext, Phase, TrafficBatch
 from .detector import Detector

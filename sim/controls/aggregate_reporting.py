@@ -33,9 +33,9 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..accounts import ACTIVE, PENDING, ObservableAccounts
+from ..world.accounts import ACTIVE, PENDING, ObservableAccounts
 from ..config import AggregateReportingConfig
-from ..indicators import COLUMN
+from ..world.indicators import COLUMN
 from .base import Control, DayContext, Phase, TrafficBatch
 
 

@@ -16,7 +16,7 @@ It may also watch accounts being opened or changing exit (``observe``), e.g.
 to classify a new network exit once rather than on every request.
 
 Controls never receive the account table itself, only
-:class:`~sim.accounts.ObservableAccounts`, so they cannot read the label.
+:class:`~sim.world.accounts.ObservableAccounts`, so they cannot read the label.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..accounts import ObservableAccounts
-from ..calendar import Clock
+from ..world.accounts import ObservableAccounts
+from ..world.calendar import Clock
 
 
 class Phase(enum.Enum):

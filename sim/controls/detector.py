@@ -25,8 +25,8 @@ from scipy.special import ndtr
 
 from scipy.special import ndtr
 
-from ..accounts import ACTIVE, ObservableAccounts
-from ..calendar import HOURS_PER_DAY
+from ..world.accounts import ACTIVE, ObservableAccounts
+from ..world.calendar import HOURS_PER_DAY
 from ..config import DetectorConfig, DetectorWeights
 from .base import Control, DayContext, Phase
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..accounts import ObservableAccounts
+from ..world.accounts import ObservableAccounts
 from ..config import EXIT_TYPES, GeoFilterConfig
-from ..streams import hashed_uniform
+from ..world.streams import hashed_uniform
 from .base import Control, Phase, TrafficBatch
 
 

@@ -40,9 +40,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..accounts import ACTIVE, CLOSED, PENDING, ObservableAccounts
+from ..world.accounts import ACTIVE, CLOSED, PENDING, ObservableAccounts
 from ..config import TIERS, IdentityGatingConfig
-from ..streams import Streams
+from ..world.streams import Streams
 
 DOCUMENT_TIERS = frozenset({TIERS.index("document"), TIERS.index("organisation")})
 DOCUMENT = TIERS.index("document")

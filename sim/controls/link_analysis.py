@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..accounts import ACTIVE, PENDING
+from ..world.accounts import ACTIVE, PENDING
 from ..config import LinkAnalysisConfig
-from ..indicators import COLUMN, sharing_mask
+from ..world.indicators import COLUMN, sharing_mask
 from .base import Control, DayContext, Phase
 
 

@@ -40,10 +40,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..accounts import ACTIVE, ObservableAccounts
-from ..calendar import HOURS_PER_DAY
+from ..world.accounts import ACTIVE, ObservableAccounts
+from ..world.calendar import HOURS_PER_DAY
 from ..config import VolumeCapConfig
-from ..indicators import COLUMN
+from ..world.indicators import COLUMN
 from .base import Control, DayContext, Phase, TrafficBatch
 
 AGGREGATE_KINDS: tuple[str, ...] = ("identity", "organisation", "payment")

@@ -43,10 +43,10 @@ import numpy as np
 
 from .accounts import ACTIVE, BANNED, PENDING
 from .calendar import HOURS_PER_DAY
-from .config import TIERS, CostsConfig, MarketConfig
+from ..config import TIERS, CostsConfig, MarketConfig
 
 if TYPE_CHECKING:
-    from .model import DistillationModel
+    from ..model import DistillationModel
 
 
 class AccountMarket:

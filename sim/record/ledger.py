@@ -1,6 +1,6 @@
 """Bookkeeping of what happened: per tick and per day. Reads the ground truth.
 
-This is the only place, with :mod:`sim.metrics`, that reads the label
+This is the only place, with :mod:`sim.record.metrics`, that reads the label
 (attacker or legitimate) and the sampling weights; agents and controls never
 see it. Legitimate counts are kept both in sample units and weighted to the
 real population.
@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .accounts import ACTIVE, BANNED
-from .calendar import HOURS_PER_DAY
-from .controls import TrafficBatch
+from ..world.accounts import ACTIVE, BANNED
+from ..world.calendar import HOURS_PER_DAY
+from ..controls import TrafficBatch
 
 if TYPE_CHECKING:
-    from .model import DistillationModel
+    from ..model import DistillationModel
 
 TICK_COLUMNS: tuple[str, ...] = (
     "attacker_requested",

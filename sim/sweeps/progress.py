@@ -9,11 +9,11 @@ SLURM array tasks on other nodes of a shared file system, with no lock and
 no server: progress is counting files.
 
 The session id travels from the launching process to the runs in the
-environment variable :data:`SESSION_ENV` (set by :mod:`sim.callbacks`; loky
+environment variable :data:`SESSION_ENV` (set by :mod:`sim.sweeps.callbacks`; loky
 workers and ``sbatch`` both inherit the environment). Without it, runs keep
 no journal.
 
-``python -m sim.progress SWEEP_DIR`` prints the state of the latest session.
+``python -m sim.sweeps.progress SWEEP_DIR`` prints the state of the latest session.
 """
 
 from __future__ import annotations
@@ -187,8 +187,8 @@ def progress_line(state: SessionState, now: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.progress SWEEP_DIR``: the latest session's progress."""
-    parser = argparse.ArgumentParser(prog="python -m sim.progress", description=main.__doc__)
+    """``python -m sim.sweeps.progress SWEEP_DIR``: the latest session's progress."""
+    parser = argparse.ArgumentParser(prog="python -m sim.sweeps.progress", description=main.__doc__)
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
     session = latest_session(args.sweep_dir)

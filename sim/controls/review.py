@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from .accounts import ObservableAccounts
-from .config import DetectorWeights, ReviewConfig
-from .controls.detector import feature_score
+from ..world.accounts import ObservableAccounts
+from ..config import DetectorWeights, ReviewConfig
+from .detector import feature_score
 
 
 @dataclass

@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 
 from .store import atomic_write_json
-from .sweep_provenance import now_iso
+from .provenance import now_iso
 
 FAILURES_DIR = "failures"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import INDICATORS
+from ..config import INDICATORS
 
 # Account-table column holding each indicator type.
 COLUMN: dict[str, str] = {

@@ -9,10 +9,10 @@ re-run gets to a point finds its finished result by the config alone:
 - complete result there (every file present and readable): skip;
 - otherwise simulate and write the files atomically (metrics last);
 - if anything raises (including config validation): write the failure ledger
-  entry (:mod:`sim.sweep_failures`) and return normally, so that one bad point
+  entry (:mod:`sim.sweeps.failures`) and return normally, so that one bad point
   does not stop the launcher; the next re-run tries it again.
 
-Every outcome goes into the session journal (:mod:`sim.progress`), which the
+Every outcome goes into the session journal (:mod:`sim.sweeps.progress`), which the
 launching process reads for progress and the final summary.
 """
 
@@ -29,8 +29,8 @@ from pathlib import Path
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from . import store, sweep_failures, sweep_provenance
-from .config import from_hydra
+from . import failures, provenance, store
+from ..config import from_hydra
 from .progress import RunJournal
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def run_job(cfg: DictConfig, job: SweepJob) -> str:
         sim_cfg = from_hydra(cfg)
     except Exception as err:
         key = _invalid_config_key(cfg, job.overrides)
-        where = sweep_failures.record(job.sweep_dir, key, job.overrides, err, host=host)
+        where = failures.record(job.sweep_dir, key, job.overrides, err, host=host)
         journal.ended(key, "failed", job.overrides, time.perf_counter() - started, str(where))
         log.error("run %s failed (invalid config): %s; see %s", " ".join(job.overrides), err, where)
         return "failed"
@@ -83,31 +83,31 @@ def run_job(cfg: DictConfig, job: SweepJob) -> str:
     identity = store.run_identity(sim_cfg)
     run_dir = store.run_dir(job.sweep_dir, identity)
     if not store.check_run(run_dir):
-        sweep_failures.clear(job.sweep_dir, identity, job.overrides)
+        failures.clear(job.sweep_dir, identity, job.overrides)
         journal.ended(identity, "skipped", job.overrides, time.perf_counter() - started, str(run_dir))
         log.info("run %s skipped: complete result in %s", identity, run_dir)
         return "skipped"
 
-    from .runner import run  # here, not at the top: the launching process imports this module but never simulates
+    from ..runner import run  # here, not at the top: the launching process imports this module but never simulates
 
     journal.started(identity, job.overrides)
-    started_at = sweep_provenance.now_iso()
+    started_at = provenance.now_iso()
     try:
         result = run(sim_cfg)
-        provenance = sweep_provenance.capture(
+        record = provenance.capture(
             started_at=started_at,
             wall_seconds=time.perf_counter() - started,
             overrides=job.overrides,
             job_num=job.job_num,
             cpu_seconds=time.process_time() - cpu_started,
         )
-        store.write_run(run_dir, sim_cfg, result, provenance)
+        store.write_run(run_dir, sim_cfg, result, record)
     except Exception as err:
-        where = sweep_failures.record(job.sweep_dir, identity, job.overrides, err, host=host)
+        where = failures.record(job.sweep_dir, identity, job.overrides, err, host=host)
         journal.ended(identity, "failed", job.overrides, time.perf_counter() - started, str(where))
         log.error("run %s (%s) failed: %s; see %s", identity, " ".join(job.overrides), err, where)
         return "failed"
-    sweep_failures.clear(job.sweep_dir, identity, job.overrides)
+    failures.clear(job.sweep_dir, identity, job.overrides)
     journal.ended(identity, "ok", job.overrides, time.perf_counter() - started, str(run_dir))
     log.info("run %s ok in %.1f s: %s", identity, time.perf_counter() - started, run_dir)
     return "ok"

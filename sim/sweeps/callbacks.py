@@ -4,7 +4,7 @@ Registered by ``conf/hydra/callbacks/sweep.yaml`` (which every
 ``conf/sweep/*.yaml`` includes) under ``hydra.callbacks``; Hydra instantiates
 it in the launching process only (Hydra's ``Callback`` API,
 ``hydra.experimental.callback``). It never touches the runs themselves: it
-opens a journal session (:mod:`sim.progress`), watches the journal from a
+opens a journal session (:mod:`sim.sweeps.progress`), watches the journal from a
 background thread and prints one line per finished run with done/total and
 the time left, then prints the summary. If any run failed, or the journal is
 short of the planned total (a run died without a result), it exits with
@@ -26,7 +26,7 @@ from hydra.experimental.callback import Callback
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 
-from . import progress, sweep_failures
+from . import failures, progress
 
 MAX_LISTED = 20  # failed runs named one by one in the summary
 
@@ -147,15 +147,15 @@ class SweepJournal(Callback):
             f"  results:  {sweep_dir / 'runs'}/<run identity>/",
         ]
         if failed:
-            lines.append(f"  failures: {sweep_failures.failures_dir(sweep_dir)}/ (re-run the same command to retry them)")
+            lines.append(f"  failures: {failures.failures_dir(sweep_dir)}/ (re-run the same command to retry them)")
             failed_runs = [rec for _, rec in sorted(state.ended.items()) if rec.get("status") == "failed"]
             for rec in failed_runs[:MAX_LISTED]:
-                entry = sweep_failures.read(Path(rec.get("where", "")))
+                entry = failures.read(Path(rec.get("where", "")))
                 error = str(entry.get("error", "")).splitlines()[0] if entry and entry.get("error") else ""
                 lines.append(f"    {rec.get('where')}: {' '.join(rec.get('overrides', []))}: {error}")
             if len(failed_runs) > MAX_LISTED:
                 lines.append(f"    ... and {len(failed_runs) - MAX_LISTED} more")
         if missing:
             lines.append("  missing runs are retried by re-running the same command")
-        lines.append(f"  collect:  python -m sim.collect {sweep_dir}")
+        lines.append(f"  collect:  python -m sim.sweeps.collect {sweep_dir}")
         return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Collect a sweep's runs into one table: ``python -m sim.collect SWEEP_DIR``.
+"""Collect a sweep's runs into one table: ``python -m sim.sweeps.collect SWEEP_DIR``.
 
 Writes ``SWEEP_DIR/runs.parquet``, one row per complete run directory under
 ``SWEEP_DIR/runs/``. Columns, left to right:
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import store, sweep_failures
+from . import failures, store
 
 TABLE_FILE = "runs.parquet"
 PROVENANCE_PREFIX = "prov."
@@ -56,7 +56,7 @@ def flatten(tree: dict, prefix: str = "") -> dict:
 
 
 def run_row(run_dir: Path, parsed: dict) -> dict:
-    """One table row from ``run_dir``, as read by :func:`sim.store.read_run`.
+    """One table row from ``run_dir``, as read by :func:`sim.sweeps.store.read_run`.
 
     Raises:
         RunDirError: if a metric that restates a config value (e.g. ``seed``)
@@ -106,17 +106,17 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, dict[Path, list[str]], dict[
     table = pd.DataFrame(rows)
     if not table.empty:
         table = table.sort_values([c for c in SORT_COLUMNS if c in table.columns], kind="stable").reset_index(drop=True)
-    return table, bad, sweep_failures.entries(sweep_dir)
+    return table, bad, failures.entries(sweep_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Collect SWEEP_DIR/runs/* into SWEEP_DIR/runs.parquet; exit 1 if any run is bad or failed."""
-    parser = argparse.ArgumentParser(prog="python -m sim.collect", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sim.sweeps.collect", description=main.__doc__)
     parser.add_argument("sweep_dir", type=Path, help="the sweep's hydra.sweep.dir, e.g. results/sweeps/smoke")
     parser.add_argument("--out", type=Path, default=None, help=f"where to write the table (default: SWEEP_DIR/{TABLE_FILE})")
     args = parser.parse_args(argv)
     try:
-        table, bad, failures = collect(args.sweep_dir)
+        table, bad, failed = collect(args.sweep_dir)
     except FileNotFoundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -125,16 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"collected {len(table)} runs into {out}")
     for run_dir, problems in bad.items():
         print(f"BAD RUN {run_dir}: {'; '.join(problems)}", file=sys.stderr)
-    for path, entry in failures.items():
+    for path, entry in failed.items():
         if entry is None:
             print(f"FAILED RUN {path}: (entry unreadable)", file=sys.stderr)
         else:
             error = str(entry.get("error", "")).splitlines()[0] if entry.get("error") else ""
             print(f"FAILED RUN {path}: {' '.join(entry.get('overrides', []))}: {error}", file=sys.stderr)
-    if bad or failures:
+    if bad or failed:
         print(
             f"{len(bad)} bad run directories (not in the table; re-run the sweep to redo them), "
-            f"{len(failures)} failed runs (see their failure entries)",
+            f"{len(failed)} failed runs (see their failure entries)",
             file=sys.stderr,
         )
         return 1

@@ -27,12 +27,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import SimConfig, to_dict
+from ..config import SimConfig, to_dict
 
 if TYPE_CHECKING:  # imported where used: see the module docstring
     import pandas as pd
 
-    from .runner import RunResult
+    from ..runner import RunResult
 
 METRICS_FILE = "metrics.json"
 DAILY_FILE = "daily.parquet"
@@ -94,7 +94,7 @@ def write_run(run_dir: Path, cfg: SimConfig, result: RunResult, provenance: dict
     """Write config, daily series, provenance, then metrics.
 
     Metrics go last: their presence marks a complete run (see :func:`check_run`).
-    ``provenance`` (see :mod:`sim.sweep_provenance`) is written when given.
+    ``provenance`` (see :mod:`sim.sweeps.provenance`) is written when given.
     """
     config = to_dict(cfg)
     identity = _identity_of(config)

@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .accounts import BANNED
-from .agents.operator import SPEND_ITEMS
-from .agents.provider import BAN_REASONS
-from .calendar import HOURS_PER_DAY
-from .config import CAPABILITIES
-from .controls import FILTER_CONTROLS, QUEUE_SOURCES
-from .controls.aggregate_reporting import AggregateReporting
+from ..world.accounts import BANNED
+from ..agents.operator import SPEND_ITEMS
+from ..agents.provider import BAN_REASONS
+from ..world.calendar import HOURS_PER_DAY
+from ..config import CAPABILITIES
+from ..controls import FILTER_CONTROLS, QUEUE_SOURCES
+from ..controls.aggregate_reporting import AggregateReporting
 from .ledger import reverification_totals
-from .sanctions import horizon
+from ..world.sanctions import horizon
 
 if TYPE_CHECKING:
-    from .model import DistillationModel
+    from ..model import DistillationModel
 
 PER = 100_000
 

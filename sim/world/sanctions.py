@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .config import SanctionsConfig, SimConfig
+from ..config import SanctionsConfig, SimConfig
 
 if TYPE_CHECKING:
-    from .model import DistillationModel
+    from ..model import DistillationModel
 
 
 class Sanctions:

@@ -1,0 +1,53 @@
+"""Typed configuration: the schema Hydra composes into, and its validation.
+
+One module per branch of the tree (one Hydra config group each):
+``scenario`` (the world and the campaign), ``attacker`` (the operator's
+strategy), ``policy`` (the defenders' controls), ``population`` (the
+legitimate users), ``costs`` (prices the attacker pays), ``run`` (fitted
+calibration values and numerics). :mod:`.fields` says how a field declares
+its allowed values, :mod:`.validate` checks them all before a run starts,
+:mod:`.convert` turns a composed Hydra config into a :class:`SimConfig`, and
+:mod:`.compose` composes one from Python exactly as the command line does.
+"""
+
+from .attacker import AttackerConfig, ProxyMix, ResellerRoutingConfig, ResponsesConfig
+from .convert import from_hydra
+from .costs import CostsConfig, DropOff, MarketConfig, ReadyAccountsConfig
+from .domain import CAPABILITIES, EXIT_TYPES, INDICATORS, PROXY_TYPES, TIERS, TierCosts, TierLeadDays, TierSupply
+from .fields import INF, ConfigError, between, count, nonneg, prob
+from .policy import (
+    AggregateCaps,
+    AggregateReportingConfig,
+    ClusterThresholds,
+    DetectorConfig,
+    DetectorWeights,
+    ExitMatchProb,
+    GeoFilterConfig,
+    IdentityGatingConfig,
+    LinkAnalysisConfig,
+    OwnershipScreenConfig,
+    PolicyConfig,
+    ResellerKycConfig,
+    ReviewConfig,
+    SanctionsConfig,
+    SharingConfig,
+    ShutdownConfig,
+    VolumeCapConfig,
+)
+from .population import PopulationConfig, SegmentSpec
+from .run import CalibrationConfig, RunConfig
+from .scenario import OperatorSpec, ProviderSpec, ResellerConfig, ScenarioConfig
+from .schema import SimConfig, to_dict, window_days
+from .validate import validate
+
+__all__ = [
+    "CAPABILITIES", "EXIT_TYPES", "INDICATORS", "INF", "PROXY_TYPES", "TIERS",
+    "AggregateCaps", "AggregateReportingConfig", "AttackerConfig", "CalibrationConfig", "ClusterThresholds",
+    "ConfigError", "CostsConfig", "DetectorConfig", "DetectorWeights", "DropOff", "ExitMatchProb",
+    "GeoFilterConfig", "IdentityGatingConfig", "LinkAnalysisConfig", "MarketConfig", "OperatorSpec",
+    "OwnershipScreenConfig", "PolicyConfig", "PopulationConfig", "ProviderSpec", "ProxyMix",
+    "ReadyAccountsConfig", "ResellerConfig", "ResellerKycConfig", "ResellerRoutingConfig", "ResponsesConfig",
+    "ReviewConfig", "RunConfig", "SanctionsConfig", "ScenarioConfig", "SegmentSpec", "SharingConfig",
+    "ShutdownConfig", "SimConfig", "TierCosts", "TierLeadDays", "TierSupply", "VolumeCapConfig",
+    "between", "count", "from_hydra", "nonneg", "prob", "to_dict", "validate", "window_days",
+]

@@ -1,0 +1,68 @@
+"""From a composed Hydra config to a validated :class:`SimConfig`."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from .schema import SimConfig
+from .validate import validate
+
+
+def from_hydra(cfg: DictConfig | dict) -> SimConfig:
+    """Turn a composed Hydra config into a validated :class:`SimConfig`.
+
+    Keys Hydra adds (``hydra``) and keys that are not part of the model (a
+    sweep's bookkeeping) are ignored; everything else must match the schema.
+
+    A config Hydra composed onto the schema (``conf/config.yaml`` starts from
+    it) is already typed and checked by OmegaConf, field by field: it is
+    converted directly (~10 ms). Anything else (a plain dict, an untyped
+    DictConfig) is merged onto the schema first (~100 ms), which fills
+    defaults and raises on a typo'd key or a wrong type.
+    """
+    if isinstance(cfg, DictConfig) and _typed_as_schema(cfg):
+        return validate(SimConfig(**{name: _field_value(cfg, name) for name in _FIELDS}))
+    if isinstance(cfg, DictConfig):
+        container = OmegaConf.to_container(cfg, resolve=True)
+    else:
+        container = dict(cfg)
+    container = {k: v for k, v in container.items() if k in _FIELDS}
+    merged = OmegaConf.merge(_schema(), container)  # merge leaves its inputs untouched
+    return validate(OmegaConf.to_object(merged))
+
+
+_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(SimConfig))
+
+
+def _typed_as_schema(cfg: DictConfig) -> bool:
+    """Whether ``cfg`` was built on the schema: its root and every branch carry their dataclass type."""
+    if OmegaConf.get_type(cfg) is not SimConfig:
+        return False
+    hints = _field_types()
+    return all(
+        name in cfg and (not isinstance(node := cfg._get_node(name), DictConfig) or OmegaConf.get_type(node) is hints[name])
+        for name in _FIELDS
+    )
+
+
+@functools.cache
+def _field_types() -> dict[str, Any]:
+    """SimConfig's field types, resolved once (the annotations are strings here)."""
+    return typing.get_type_hints(SimConfig)
+
+
+def _field_value(cfg: DictConfig, name: str) -> Any:
+    """One top-level field of a schema-typed config as a plain value or dataclass instance."""
+    node = cfg._get_node(name)
+    return OmegaConf.to_object(node) if isinstance(node, DictConfig) else cfg[name]
+
+
+@functools.cache
+def _schema() -> DictConfig:
+    """The typed schema as an OmegaConf node, built once per process (~50 ms)."""
+    return OmegaConf.structured(SimConfig)
