@@ -3,8 +3,7 @@
 Why: DESIGN.md principle 3 (counts, not events; columnar account state) exists
 so that a 45-day campaign with a realistic legitimate population runs in
 seconds on a workstation, which is what makes sweeps and calibration
-affordable. This script measures that claim instead of asserting it
-(GitHub issue 2).
+affordable. This script measures that claim instead of asserting it.
 
 What it measures, each run in a fresh ``spawn``-ed child process so that one
 run's memory and warm caches do not pollute another's:

@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         "# Calibration report\n\n"
         f"Produced by `{command.strip()}` on {dt.date.today().isoformat()}; "
         f"validation over seeds 0-{args.seeds - 1} under `policy=status_quo`, `population=default`.\n"
-        "Targets: CALIBRATION.md (C); tolerances: issue 2. Fitted values live in `conf/calibration/`.\n\n"
+        "Targets: CALIBRATION.md (C), each with the tolerance in its row. Fitted values live in `conf/calibration/`.\n\n"
     )
     out = ROOT / "docs" / "calibration.md"
     out.write_text(header + report + "\n")

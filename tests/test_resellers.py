@@ -104,7 +104,7 @@ def test_reseller_kyc_without_resellers_is_the_status_quo() -> None:
     assert {k: kyc[k] for k in keys} == {k: base[k] for k in keys}
 
 
-def test_issue5_config_errors_name_the_key() -> None:
+def test_reseller_and_market_config_errors_name_the_key() -> None:
     import pytest
 
     from sim.config import ConfigError

@@ -1,4 +1,5 @@
-"""With every issue-5 mechanism off (the defaults), results are bit-identical to the code before it.
+"""With resellers, the account market, aggregate reporting, shutdown and sanctions off (the defaults),
+results are bit-identical to the code before they existed.
 
 ``tests/golden/resellers_off.json`` holds selected metrics and daily columns
 recorded from the commit before resellers, the account market, aggregate
@@ -37,6 +38,6 @@ def test_defaults_reproduce_golden_outputs(name: str) -> None:
     for column, values in want["daily"].items():
         assert result.daily[column].tolist() == values, column
     new_columns = {c for c in result.daily.columns if c.startswith(("market_", "reseller_", "attacker_route"))}
-    assert not new_columns, "issue-5 daily columns appear only when their mechanism is on"
+    assert not new_columns, "reseller, market and routing daily columns appear only when their mechanism is on"
     assert result.metrics["legit_users_cut_off_by_reseller_bans"] == 0.0
     assert result.metrics["horizon_reduction_share"] == 0.0

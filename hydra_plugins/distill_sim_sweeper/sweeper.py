@@ -5,7 +5,7 @@ config in the launching process, one after another, "to detect failures
 early" (``Sweeper.validate_batch_is_legal``; Hydra's own comment says it "can
 be a bit slow for large jobs"). Each composition takes ~0.2 s here, so a
 40-run sweep spent ~8 s composing serially before any worker started, which
-capped the 2-worker speed-up below 1.8x (GitHub issue 4).
+capped the 2-worker speed-up below 1.8x.
 
 What this sweeper checks instead, with the same outcome for a bad sweep
 (an error before anything is launched):

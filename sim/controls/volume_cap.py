@@ -14,7 +14,7 @@ Formulas, for a batch of requests ``d_i`` (after earlier filters):
   their requests and rounded down: ``floor(d_i (C_k - U_j) / sum_{i in j} d_i)``.
   The kinds are applied one after another (identity, organisation, payment).
 
-Speed (issue 3), without changing the formulas:
+Speed, without changing the formulas:
 
 - an id held by one account only (every legitimate user's identity and
   payment instrument) needs no grouping: its ``U_j`` is the account's own
