@@ -4,10 +4,17 @@ Thin on purpose: compose and validate the config, call :func:`sim.runner.run`,
 write the results into the run directory, print the summary. In multirun mode
 (a sweep) each job goes to :func:`sim.sweeps.job.run_job` instead, which skips
 finished runs and records failures (see docs/sweeps.md).
+
+A single run's overrides are composed and validated before Hydra creates the
+run directory: a refused value prints one line on stderr naming the key, the
+value and what is allowed, exits with status 2 and leaves nothing behind
+(``HYDRA_FULL_ERROR=1`` shows the traceback instead).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -18,10 +25,19 @@ from omegaconf import DictConfig
 
 from .config import from_hydra
 from .config.compose import config_dir, register_configs
-from .sweeps.store import write_run
+from .config.errors import one_line
 from .record.summary import render
 from .sweeps.job import SweepJob, run_job
 from .sweeps.provenance import capture, now_iso
+from .sweeps.store import write_run
+
+# Command-line flags after which the arguments are not a single run's overrides.
+_NOT_A_SINGLE_RUN = frozenset({
+    "-m", "--multirun", "-h", "--help", "--hydra-help", "-i", "--info", "-c", "--cfg", "-p", "--package",
+    "-sc", "--shell-completion", "-cp", "--config-path", "-cn", "--config-name", "-cd", "--config-dir",
+    "--experimental-rerun", "--version", "-r", "--resolve",
+})
+
 
 def _app(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
@@ -40,7 +56,27 @@ def _app(cfg: DictConfig) -> None:
     print(f"results: {run_dir}")
 
 
+def refuse_bad_overrides(args: list[str]) -> None:
+    """Compose a single run's overrides first; exit 2 with one line if any is refused."""
+    if not args or any(a.split("=", 1)[0] in _NOT_A_SINGLE_RUN for a in args if a.startswith("-")):
+        return
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from .config import ConfigError
+    from .config.compose import compose
+
+    try:
+        compose(args)
+    except (ConfigError, HydraException, OmegaConfBaseException) as err:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"distill-sim: {one_line(err, args)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main() -> None:
     """Console entry point."""
     register_configs()
+    refuse_bad_overrides(sys.argv[1:])
     hydra.main(config_path=config_dir(), config_name="config", version_base="1.3")(_app)()

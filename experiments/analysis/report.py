@@ -2,11 +2,16 @@
 
 The HTML is rendered by :func:`markdown_to_html`, a small converter for the
 subset of Markdown the reports use (headings, paragraphs, lists, tables,
-fenced code, images, links, inline code, bold), so no extra dependency.
+fenced code, images, links, inline code, bold, emphasis), so no extra
+dependency. Reports are built from received files (a colleague's sweep
+folder), so every piece of text is escaped, links and images keep only safe
+targets (relative paths, http(s), mailto; images also embedded PNG data), and
+``report.html`` embeds its figures so that it can be sent alone.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import re
@@ -49,20 +54,30 @@ def reproduce_section(script: str | Path, argv: list[str], command: SweepCommand
     """The report's "Reproduce" section: the analysis command, the sweep it ran, its config, the code versions."""
     lines = ["## Reproduce", "", "```", invocation(script, argv), "```", ""]
     if command is not None:
-        shell = command.shell()
-        shell = shell if len(shell) <= 600 else shell[:600] + " ..."
-        lines += ["which ran the sweep and collected it:", "", "```", shell, f"python -m sim.sweeps.collect {command.sweep_dir}",
-                  "```", ""]
+        lines += ["which ran the sweep and collected it:", "", "```", command.shell(),
+                  f"python -m sim.sweeps.collect {display_path(command.sweep_dir)}", "```", ""]
         sweep_file = CONF / "sweep" / f"{command.sweep}.yaml"
         if sweep_file.is_file():
             lines += [f"Sweep config `conf/sweep/{command.sweep}.yaml`:", "", "```",
                       sweep_file.read_text(encoding="utf-8").rstrip(), "```", ""]
-    lines += [f"Runs (each with its full `config.json`): `{sweep_dir}/runs/`; code: "
+    lines += [f"Runs (each with its full `config.json`): `{display_path(sweep_dir)}/runs/`; code: "
               f"{', '.join(f'`{v}`' for v in versions) or 'unknown'}."]
     if len(versions) > 1:
         lines += ["", "**Warning:** the runs come from more than one code version; re-run into a fresh sweep folder "
                       "for a single-version result."]
     return lines
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` as a reader elsewhere can use it: relative to the repository when inside it,
+    else as given when relative, else only its last two parts (no local absolute path in a report)."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return Path(*path.parts[-2:]).as_posix()
 
 
 def write_table(out_dir: Path, name: str, numbers: pd.DataFrame, display: pd.DataFrame | None = None) -> str:
@@ -77,31 +92,51 @@ def write_report(out_dir: Path, markdown: str, title: str) -> Path:
     """Write ``report.md`` and ``report.html``; return the Markdown path."""
     md_path = out_dir / "report.md"
     md_path.write_text(markdown, encoding="utf-8")
-    (out_dir / "report.html").write_text(markdown_to_html(markdown, title), encoding="utf-8")
+    (out_dir / "report.html").write_text(markdown_to_html(markdown, title, images=out_dir), encoding="utf-8")
     return md_path
 
 
 # --------------------------------------------------------------------------- Markdown -> HTML
 
-_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)"), r'<img src="\2" alt="\1" style="max-width:100%">'),
-    (re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)"), r'<a href="\2">\1</a>'),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-]
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_STRONG = re.compile(r"\*\*([^*]+)\*\*")
+_EMPHASIS = re.compile(r"(?<![*\w])\*([^*\s][^*]*?)\*(?![*\w])")
+_SAFE_LINK = re.compile(r"^(https?://|mailto:|#|[\w./-]+$)", re.IGNORECASE)
+_SAFE_IMAGE = re.compile(r"^([\w./-]+\.png|data:image/png;base64,[A-Za-z0-9+/=]+)$")
 
 
-def _inline(text: str) -> str:
+def _inline(text: str, images: Path | None = None) -> str:
+    """One line of Markdown as HTML: every character escaped, then the few constructs rendered."""
     parts = re.split(r"(`[^`]*`)", text)
     out = []
     for part in parts:
         if len(part) >= 2 and part.startswith("`") and part.endswith("`"):
             out.append(f"<code>{html.escape(part[1:-1])}</code>")
             continue
-        s = html.escape(part, quote=False)
-        for pattern, repl in _INLINE:
-            s = pattern.sub(repl, s)
+        s = html.escape(part, quote=True)
+        s = _IMAGE.sub(lambda m: _image(html.unescape(m.group(1)), html.unescape(m.group(2)), images), s)
+        s = _LINK.sub(lambda m: _link(m.group(1), html.unescape(m.group(2))), s)
+        s = _STRONG.sub(r"<strong>\1</strong>", s)
+        s = _EMPHASIS.sub(r"<em>\1</em>", s)
         out.append(s)
     return "".join(out)
+
+
+def _link(label: str, target: str) -> str:
+    """A link to a safe target; anything else (``javascript:``, ``data:``) stays plain text."""
+    if not _SAFE_LINK.match(target) or ".." in target.split("/"):
+        return f"{label} ({html.escape(target)})"
+    return f'<a href="{html.escape(target, quote=True)}">{label}</a>'
+
+
+def _image(alt: str, src: str, images: Path | None) -> str:
+    """An image: a PNG beside the report is embedded (the page travels alone); unsafe sources are dropped."""
+    if not _SAFE_IMAGE.match(src) or ".." in src.split("/"):
+        return html.escape(f"[image: {alt}]")
+    if images is not None and not src.startswith("data:") and (images / src).is_file():
+        src = "data:image/png;base64," + base64.b64encode((images / src).read_bytes()).decode("ascii")
+    return f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
 
 
 def _table(lines: list[str]) -> str:
@@ -116,8 +151,11 @@ def _table(lines: list[str]) -> str:
     return "\n".join(out + ["</tbody></table>"])
 
 
-def markdown_to_html(markdown: str, title: str = "report") -> str:
-    """Render the Markdown subset used by the reports as a standalone HTML page."""
+def markdown_to_html(markdown: str, title: str = "report", images: Path | None = None) -> str:
+    """Render the Markdown subset used by the reports as a standalone HTML page.
+
+    ``images``: the folder relative image paths are read from and embedded (None: leave them linked).
+    """
     lines = markdown.splitlines()
     out: list[str] = []
     i = 0
@@ -131,7 +169,7 @@ def markdown_to_html(markdown: str, title: str = "report") -> str:
             i = j + 1
         elif m := re.match(r"(#{1,6})\s+(.*)", line):
             n = len(m.group(1))
-            out.append(f"<h{n}>{_inline(m.group(2))}</h{n}>")
+            out.append(f"<h{n}>{_inline(m.group(2), images)}</h{n}>")
             i += 1
         elif line.startswith("|") and i + 1 < len(lines) and re.match(r"^\|[-:| ]+\|$", lines[i + 1].strip()):
             j = i
@@ -149,7 +187,7 @@ def markdown_to_html(markdown: str, title: str = "report") -> str:
                 else:
                     items[-1] += " " + lines[i].strip()
                 i += 1
-            out.append(f"<{tag}>" + "".join(f"<li>{_inline(x)}</li>" for x in items) + f"</{tag}>")
+            out.append(f"<{tag}>" + "".join(f"<li>{_inline(x, images)}</li>" for x in items) + f"</{tag}>")
         elif not line.strip():
             i += 1
         else:
@@ -160,7 +198,7 @@ def markdown_to_html(markdown: str, title: str = "report") -> str:
             if not para:  # a line no rule above took: keep it as its own paragraph
                 para = [line.strip()]
                 i += 1
-            out.append(f"<p>{_inline(' '.join(para))}</p>")
+            out.append(f"<p>{_inline(' '.join(para), images)}</p>")
     style = ("body{font-family:sans-serif;max-width:75em;margin:2em auto;padding:0 1em;line-height:1.45}"
              "table{border-collapse:collapse;font-size:90%;margin:1em 0}th,td{border:1px solid #bbb;padding:3px 6px}"
              "th{background:#eee}code{background:#f3f3f3;padding:0 2px}pre{background:#f3f3f3;padding:8px;overflow-x:auto}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import typing
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from .fields import ConfigError
 from .schema import SimConfig
 from .validate import validate
 
@@ -16,8 +18,10 @@ from .validate import validate
 def from_hydra(cfg: DictConfig | dict) -> SimConfig:
     """Turn a composed Hydra config into a validated :class:`SimConfig`.
 
-    Keys Hydra adds (``hydra``) and keys that are not part of the model (a
-    sweep's bookkeeping) are ignored; everything else must match the schema.
+    Keys Hydra adds (``hydra``) and top-level keys that are not part of the
+    model (a sweep's bookkeeping) are ignored; everything else must match the
+    schema. A key added with ``+`` below a model branch (``+policy.detector.treshold=5``,
+    which Hydra accepts even on a typed config) is refused with a did-you-mean.
 
     A config Hydra composed onto the schema (``conf/config.yaml`` starts from
     it) is already typed and checked by OmegaConf, field by field: it is
@@ -26,6 +30,9 @@ def from_hydra(cfg: DictConfig | dict) -> SimConfig:
     defaults and raises on a typo'd key or a wrong type.
     """
     if isinstance(cfg, DictConfig) and _typed_as_schema(cfg):
+        for name in _FIELDS:
+            if isinstance(node := cfg._get_node(name), DictConfig):
+                _refuse_unknown_keys(node, _field_types()[name], name)
         return validate(SimConfig(**{name: _field_value(cfg, name) for name in _FIELDS}))
     if isinstance(cfg, DictConfig):
         container = OmegaConf.to_container(cfg, resolve=True)
@@ -66,3 +73,30 @@ def _field_value(cfg: DictConfig, name: str) -> Any:
 def _schema() -> DictConfig:
     """The typed schema as an OmegaConf node, built once per process (~50 ms)."""
     return OmegaConf.structured(SimConfig)
+
+
+def _refuse_unknown_keys(node: DictConfig, cls: type, path: str) -> None:
+    """Raise on the first key of ``node`` that its dataclass ``cls`` does not declare."""
+    hints = _hints(cls)
+    for key in node.keys():
+        sub = f"{path}.{key}"
+        if key not in hints:
+            close = difflib.get_close_matches(str(key), list(hints), n=1)
+            hint = f" (did you mean {path}.{close[0]}?)" if close else ""
+            raise ConfigError(f"invalid config: {sub}={node._get_node(key)._value()!r}; allowed: a key of {path}: "
+                              f"{', '.join(hints)}{hint}")
+        kind, child = hints[key], node._get_node(key)
+        if dataclasses.is_dataclass(kind) and isinstance(child, DictConfig):
+            _refuse_unknown_keys(child, kind, sub)
+        elif typing.get_origin(kind) is list and isinstance(child, ListConfig):
+            (item,) = typing.get_args(kind)
+            if dataclasses.is_dataclass(item):
+                for i, element in enumerate(child):
+                    if isinstance(element, DictConfig):
+                        _refuse_unknown_keys(element, item, f"{sub}[{i}]")
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A dataclass's field types, resolved once (the annotations are strings here)."""
+    return typing.get_type_hints(cls)

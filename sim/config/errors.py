@@ -1,0 +1,81 @@
+"""One-line messages for a refused configuration, the same wherever it is composed.
+
+Hydra's own messages span several lines and, for an unknown key, suggest
+appending it with ``+`` (which would then be silently ignored). These helpers
+turn every refusal into one line that names the key, the value and what is
+allowed, with a did-you-mean where a close key or option exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import typing
+from collections.abc import Sequence
+
+from .fields import ConfigError
+from .schema import SimConfig
+
+
+def one_line(err: BaseException, overrides: Sequence[str] = ()) -> str:
+    """A one-line message for ``err``, raised while composing ``overrides``."""
+    text = str(err)
+    if isinstance(err, ConfigError):
+        return text
+    values = dict(o.lstrip("+~").split("=", 1) for o in overrides if "=" in o)
+    if m := re.search(r"Could not find '([^'/]+)/([^']+)'", text):
+        group, option = m.groups()
+        options = re.findall(r"^\t(\S+)$", text.split("Config search path")[0], flags=re.M)
+        close = difflib.get_close_matches(option, options, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"invalid config: {group}={option}; allowed: one of {', '.join(options)}{hint}"
+    if m := re.search(r"Could not override '([^']+)'", text):
+        key = m.group(1)
+        return f"invalid config: {key}={values.get(key, '')}; allowed: {known_keys_hint(key)}"
+    if m := re.search(r"Error merging override (\S+?)=(.*)", text):
+        return f"invalid config: {m.group(1)}={m.group(2)}; allowed: {expected_type(m.group(1).lstrip('+~'))}"
+    if m := re.search(r"Error parsing override '([^']*)'", text):
+        return f"invalid override {m.group(1)!r}: expected key=value (e.g. policy.detector.threshold=5)"
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def known_keys_hint(key: str) -> str:
+    """What may stand where ``key`` does not exist: the keys of its parent branch, and the closest."""
+    parts = key.split(".")
+    cls: typing.Any = SimConfig
+    for depth, part in enumerate(parts[:-1]):
+        if part.isdigit():  # an index into a list of records: the record's keys follow
+            continue
+        kind = typing.get_type_hints(cls).get(part)
+        if kind is None:
+            return _choices(".".join(parts[:depth]), cls, part)
+        if typing.get_origin(kind) is list:
+            kind = typing.get_args(kind)[0]
+        if not dataclasses.is_dataclass(kind):
+            return f"a key of {'.'.join(parts[:depth + 1])}"
+        cls = kind
+    return _choices(".".join(parts[:-1]), cls, parts[-1])
+
+
+def expected_type(key: str) -> str:
+    """The kind of value ``key`` takes, in words (for a value of the wrong type)."""
+    cls: typing.Any = SimConfig
+    kind: typing.Any = None
+    for part in key.split("."):
+        if part.isdigit():
+            continue
+        if not dataclasses.is_dataclass(cls):
+            return "a value of the key's type"
+        kind = typing.get_type_hints(cls).get(part)
+        cls = typing.get_args(kind)[0] if typing.get_origin(kind) is list else kind
+    words = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+    return words.get(kind, "a value of the key's type")
+
+
+def _choices(parent: str, cls: type, name: str) -> str:
+    names = [f.name for f in dataclasses.fields(cls)]
+    close = difflib.get_close_matches(name, names, n=1)
+    prefix = f"{parent}." if parent else ""
+    hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
+    return f"a key of {parent or 'the config'}: {', '.join(names)}{hint}"

@@ -1,0 +1,62 @@
+"""The command line refuses bad input in one line, before anything runs or is written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.config import ConfigError
+from sim.config.compose import compose
+
+REFUSED = {
+    "polcy=none": ("polcy", "did you mean policy?"),
+    "policy=satus_quo": ("policy=satus_quo", "did you mean status_quo?"),
+    "+policy.detector.treshold=5": ("policy.detector.treshold", "did you mean policy.detector.threshold?"),
+    "policy.detector.noise_sd=-1": ("policy.detector.noise_sd=-1", "[1e-09, inf]"),
+    "seed=abc": ("seed=abc", "an integer"),
+    "scenario.providers.0.nam=x": ("scenario.providers.0.nam", "did you mean scenario.providers.0.name?"),
+}
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("override", sorted(REFUSED))
+def test_a_refused_override_is_one_line_exit_2_and_leaves_no_folder(tmp_path: Path, override: str) -> None:
+    proc = _cli(tmp_path, override, "population=none")
+    key, allowed = REFUSED[override]
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, proc.stderr
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert key in lines[0] and allowed in lines[0], lines[0]
+    assert not list(tmp_path.iterdir()), "a refused run leaves no folder behind"
+
+
+def test_a_key_added_with_plus_below_a_branch_is_refused_from_python_too() -> None:
+    with pytest.raises(ConfigError, match=r"policy\.detector\.treshold=5.*did you mean policy\.detector\.threshold"):
+        compose(["+policy.detector.treshold=5"])
+    with pytest.raises(ConfigError, match=r"scenario\.providers\[0\]\.nam"):
+        compose(["+scenario.providers.0.nam=x"])
+
+
+def test_a_good_run_still_writes_its_folder(tmp_path: Path) -> None:
+    proc = _cli(tmp_path, "population=none", "scenario.end_date=2026-04-25")
+    assert proc.returncode == 0, proc.stderr
+    assert list((tmp_path / "outputs" / "runs").rglob("metrics.json"))
+
+
+def test_help_says_what_the_tool_does_lists_the_groups_and_examples(tmp_path: Path) -> None:
+    proc = _cli(tmp_path, "--help")
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0
+    assert lines[0].startswith("distill-sim: simulate a distillation campaign"), lines[0]
+    assert len(lines) < 60, f"--help is {len(lines)} lines"
+    assert "Powered by Hydra" not in proc.stdout and "Examples:" in proc.stdout
+    assert any(line.startswith("policy: ") and "status_quo" in line for line in lines)
+    assert sum(1 for line in lines if line.strip().startswith("distill-sim ")) >= 5

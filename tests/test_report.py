@@ -1,0 +1,55 @@
+"""Reports are safe to receive (nothing a received file says can run or read files) and good
+to send (one self-contained HTML page, no local absolute paths)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from experiments.analysis.report import ROOT, display_path, markdown_to_html, write_report
+
+PAYLOADS = [
+    '<img src=x onerror="alert(1)">',
+    "<script>alert(1)</script>",
+    '![x](y.png"onerror="alert(1))',
+    "[click](javascript:alert(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD4=)",
+    '[x](a"onmouseover="alert(1))',
+    "![x](../../etc/passwd.png)",
+    "`<b>code</b>`",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("where", ["heading", "paragraph", "table", "list"])
+def test_no_payload_survives_as_markup(payload: str, where: str) -> None:
+    cell = payload.replace("|", "\\|")
+    md = {
+        "heading": f"## Policy {payload}",
+        "paragraph": f"The preset {payload} blocks nothing.",
+        "table": f"| policy | blocked |\n|---|---|\n| {cell} | 0% |",
+        "list": f"- {payload}\n- other",
+    }[where]
+    page = markdown_to_html(md)
+    body = page.split("<body>", 1)[1]
+    assert "<script" not in body and "<img src=x" not in body
+    assert not re.search(r"<[^>]+\son\w+\s*=", body), body  # no event-handler attribute in any tag
+    assert "javascript:" not in re.sub(r"\([^)]*\)|>[^<]*<", "", body)  # only as visible text, never as a target
+    assert not re.search(r'href="(javascript|data):', body) and "../" not in "".join(re.findall(r'src="([^"]*)"', body))
+
+
+def test_the_html_report_embeds_its_figures(tmp_path: Path) -> None:
+    png = tmp_path / "pareto.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 32)
+    write_report(tmp_path, "# Results\n\n![Pareto](pareto.png)\n\n*emphasis* and **strong**\n", "t")
+    page = (tmp_path / "report.html").read_text()
+    assert 'src="data:image/png;base64,' in page and 'src="pareto.png"' not in page
+    assert "<em>emphasis</em>" in page and "<strong>strong</strong>" in page
+
+
+def test_paths_in_reports_are_not_local_absolute_paths(tmp_path: Path) -> None:
+    assert display_path(ROOT / "results" / "sweeps" / "compare_quick") == "results/sweeps/compare_quick"
+    assert display_path(Path("results/sweeps/x")) == "results/sweeps/x"
+    assert not display_path(tmp_path / "sweeps" / "mine").startswith("/")
