@@ -32,8 +32,8 @@ if str(ROOT) not in sys.path:  # a script in experiments/ (not an installed pack
     sys.path.insert(0, str(ROOT))
 
 from experiments.analysis import comparison, report, sweeps  # noqa: E402
-from experiments.analysis.comparison import HARMED  # noqa: E402
-from experiments.analysis.tables import fmt_number, to_markdown  # noqa: E402
+from experiments.analysis.comparison import HARMED, HARMED_LABEL  # noqa: E402
+from experiments.analysis.tables import fmt_number, heading, to_markdown  # noqa: E402
 
 MODES = {"quick": "compare_quick", "full": "compare_full"}
 
@@ -133,8 +133,8 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
     table["pareto_front"] = front.to_numpy()
     table.to_csv(out_dir / "comparison.csv", index=False)
     plots.pareto(table, front.to_numpy(), HARMED, "campaign_blocked_share",
-                 "legitimate users harmed per 100k users\n(wrongly banned + refused at least once + sign-ups lost)",
-                 "campaign blocked (% of target exchanges)", "Policy presets: campaign blocked vs collateral\n(mean and 95% interval over seeds)", out_dir / "pareto.png", colors)
+                 f"{HARMED_LABEL}\n(wrongly banned + refused at least once + sign-ups lost)",
+                 heading("campaign_blocked_share"), "Policy presets: campaign blocked vs collateral\n(mean and 95% interval over seeds)", out_dir / "pareto.png", colors)
 
     plots.costs(table, baseline, HARMED, "Who pays: the attacker's cost and the legitimate users' harm", out_dir / "costs.png", colors)
 

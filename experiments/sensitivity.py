@@ -141,7 +141,7 @@ def build_report(factors, points, outputs, idx, n, args, evaluator: SweepEvaluat
         "unknown": [f.name for f in factors],
         "range": [" / ".join(f.choices) if f.choices else f"{fmt_number(f.lo)} - {fmt_number(f.hi)}" for f in factors],
         "config key": [f"`{f.key}`" for f in factors],
-        "source (CALIBRATION.md)": [f.source for f in factors],
+        "source": [f.source for f in factors],
     })
     spread = outputs.describe().T[["mean", "min", "max"]].map(fmt_number).reset_index(names="output")
     lines = [

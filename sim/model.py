@@ -1,4 +1,9 @@
-"""The Mesa model: the world of one run, and its hourly schedule (``step``)."""
+"""The Mesa model: the world of one run, and its hourly schedule (``step``).
+
+The model builds the world and hands each agent its slice of the
+configuration; agents see the model only as the world of
+:mod:`sim.agents.world` (it implements both protocols there).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from .agents.provider import Provider
 from .agents.reseller import Reseller
 from .world.calendar import Clock
 from .config import SimConfig, window_days
+from .controls.identity_gating import Credential
 from .world.indicators import IndicatorRegistry
 from .record.ledger import Ledger
 from .world.market import AccountMarket
@@ -33,11 +39,13 @@ class DistillationModel(mesa.Model):
         self.streams = streams
         sc = cfg.scenario
         self.clock = Clock(dt.date.fromisoformat(sc.start_date), window_days(cfg), sc.overrun_days)
+        # A first guess at the table's size (it grows as needed): the sample plus sign-ups, and
+        # one account per 500 exchanges of the campaigns.
         expected_accounts = cfg.population.sample_size * 1.2 + sum(o.target_exchanges for o in sc.operators) / 500
         self.accounts = AccountTable(capacity=int(expected_accounts) + 1024)
         self.indicators = IndicatorRegistry()
         self.ledger = Ledger(self)
-        self.consortium = SharingConsortium(self, cfg.policy.sharing)
+        self.consortium = SharingConsortium(self, cfg.policy.sharing, cfg.policy.review.link_priority)
         self.providers = [Provider(self, i, p.name, cfg.policy) for i, p in enumerate(sc.providers)]
         self.populations = self._make_populations()
         owner0 = len(self.populations)
@@ -49,29 +57,37 @@ class DistillationModel(mesa.Model):
         # Chance that a consumer proxy exit is the address of a sampled legitimate user.
         self.legit_exit_overlap = cfg.population.proxy_exit_legit_overlap * sample / real
         self.legit_real_users = float(self.accounts.weight.sum())
-        # Issue 5 mechanisms; each is absent (None / empty) when off, so draws and results are unchanged.
-        self.market = AccountMarket(self, cfg.costs.market, cfg.costs) if cfg.costs.market.enabled else None
+        # The market, resellers and sanctions are absent (None / empty) when off, so draws and results are unchanged.
+        market = cfg.costs.market
+        self.market = AccountMarket(market, cfg.costs, streams, self.accounts, self.clock) if market.enabled else None
         self.resellers = self._make_resellers()
-        self.sanctions = Sanctions(self, cfg.policy.sanctions) if cfg.policy.sanctions.enabled else None
+        self.sanctions = (Sanctions(cfg.policy.sanctions, self.operators, streams.generator("sanctions"))
+                          if cfg.policy.sanctions.enabled else None)
 
     def _make_resellers(self) -> list[Reseller]:
         rs = self.cfg.scenario.resellers
         if not rs.enabled:
             return []
         owner0 = len(self.populations) + len(self.operators)
-        amplitude = self.cfg.population.daily_cycle_amplitude
-        return [Reseller(self, owner0 + i, i, rs, self.cfg.policy.reseller_kyc, amplitude) for i in range(rs.services)]
+        kyc = self.cfg.policy.reseller_kyc
+        return [Reseller(self, owner0 + i, i, rs, kyc, self.cfg.population) for i in range(rs.services)]
 
     def _make_populations(self) -> list[LegitimatePopulation]:
-        pop = self.cfg.population
-        providers = self.cfg.scenario.providers
+        cfg = self.cfg
+        pop = cfg.population
+        providers = cfg.scenario.providers
         if pop.sample_size == 0:
             return []
         agents = []
         for owner, seg in enumerate(pop.segments):
             n = [int(round(pop.sample_size * seg.sample_share * p.legit_sample_share)) for p in providers]
             w = [p.real_users * seg.population_share / k if k else 0.0 for p, k in zip(providers, n, strict=True)]
-            agents.append(LegitimatePopulation(self, owner, seg, pop, n, w))
+            agents.append(LegitimatePopulation(
+                self, owner, seg, pop, n, w,
+                dropoff=cfg.costs.signup_dropoff,
+                reverify_failure=cfg.policy.identity_gating.legit_reverify_failure,
+                by_day=cfg.run.legit_resolution == "day",
+            ))
         return agents
 
     @property
@@ -94,16 +110,17 @@ class DistillationModel(mesa.Model):
         """The owners' answer when a provider asks accounts ``rows`` to re-verify.
 
         The request reaches whoever holds each account (agents know their own
-        accounts; the provider sees only the outcome of the check). Returns each
-        row's chance that what its owner presents passes. One mask per agent.
+        accounts; the provider sees only the outcome of the check). Returns the
+        :class:`~sim.controls.identity_gating.Credential` each row's owner
+        presents. One mask per agent.
         """
-        p_pass = np.zeros(rows.size)
+        held = np.full(rows.size, Credential.NONE, dtype=np.int8)
         owner = self.accounts.owner[rows]
         for agent in (*self.populations, *self.operators, *self.resellers):
             mine = owner == agent.owner
             if mine.any():
-                p_pass[mine] = agent.present_documents(rows[mine])
-        return p_pass
+                held[mine] = agent.present_documents(rows[mine])
+        return held
 
     def step(self) -> None:
         """One hour: the schedule of the world."""
@@ -112,7 +129,7 @@ class DistillationModel(mesa.Model):
             if self.market is not None:
                 self.market.start_day()  # prices and capacity answer yesterday's bans
             if self.sanctions is not None:
-                self.sanctions.start_day()  # a designation whose lag has passed cuts the budget
+                self.sanctions.start_day(self.clock.day)  # a designation whose lag has passed cuts the budget
             self._do(Operator, "start_day")  # observe own accounts; rotate, replace, grow
             self._do(Reseller, "start_day")  # KYC, rotate, replace banned accounts, re-mix traits
             self._do(LegitimatePopulation, "start_day")  # reconnect refused users; sign-ups

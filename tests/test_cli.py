@@ -16,7 +16,7 @@ REFUSED = {
     "polcy=none": ("polcy", "did you mean policy?"),
     "policy=satus_quo": ("policy=satus_quo", "did you mean status_quo?"),
     "+policy.detector.treshold=5": ("policy.detector.treshold", "did you mean policy.detector.threshold?"),
-    "policy.detector.noise_sd=-1": ("policy.detector.noise_sd=-1", "[1e-09, inf]"),
+    "policy.detector.noise_sd=-1": ("policy.detector.noise_sd=-1", "[1e-09, 20.0]"),
     "seed=abc": ("seed=abc", "an integer"),
     "scenario.providers.0.nam=x": ("scenario.providers.0.nam", "did you mean scenario.providers.0.name?"),
 }

@@ -27,10 +27,10 @@ def _hazard_world(seed: int) -> DistillationModel:
         "attacker.ramp_days=0",
         "attacker.replacement_lead_days=0",
         "policy.detector.enabled=true",
-        "policy.detector.threshold=1e9",
+        "policy.detector.threshold=50",  # the score never reaches it: only the per-request hazard flags
         f"policy.detector.hazard_per_exchange={H}",
         "policy.review.capacity_per_day=1e12",
-        "policy.review.ban_threshold=-1e9",
+        "policy.review.ban_threshold=-50",  # every review bans
     ]
     model = DistillationModel(compose(overrides))
     model.run_model()

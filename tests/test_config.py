@@ -36,14 +36,14 @@ def test_unknown_group_option_names_group_value_and_options(override, group, val
 @pytest.mark.parametrize(
     "override, key, allowed",
     [
-        ("attacker.accounts_per_payment=-3", "attacker.accounts_per_payment", "[1, inf]"),
-        ("population.sample_size=-1", "population.sample_size", "[0, inf]"),
-        ("scenario.operators.0.target_exchanges=-5", "scenario.operators[0].target_exchanges", "[0, inf]"),
+        ("attacker.accounts_per_payment=-3", "attacker.accounts_per_payment", "[1, 1000000]"),
+        ("population.sample_size=-1", "population.sample_size", "[0, 100000000]"),
+        ("scenario.operators.0.target_exchanges=-5", "scenario.operators[0].target_exchanges", "[0, 10000000000]"),
         ("policy.review.capacity_per_day=-10", "policy.review.capacity_per_day", "[0.0, inf]"),
         ("policy.geo_filter.match_prob.datacenter=1.5", "policy.geo_filter.match_prob.datacenter", "[0.0, 1.0]"),
         ("population.reconnect_prob=-0.1", "population.reconnect_prob", "[0.0, 1.0]"),
         ("costs.signup_dropoff.document=2", "costs.signup_dropoff.document", "[0.0, 1.0]"),
-        ("attacker.pace_per_account_day=0", "attacker.pace_per_account_day", "[0.1, inf]"),
+        ("attacker.pace_per_account_day=0", "attacker.pace_per_account_day", "[0.1, 1000000.0]"),
     ],
 )
 def test_out_of_range_values_name_key_value_and_range(override, key, allowed):

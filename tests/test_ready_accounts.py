@@ -80,5 +80,5 @@ def test_more_enforcement_raises_the_ready_account_price_path() -> None:
 def test_ready_accounts_need_the_market() -> None:
     with pytest.raises(ConfigError, match=r"costs\.market\.ready_accounts\.enabled=True.*costs\.market\.enabled=true"):
         compose(READY)
-    with pytest.raises(ConfigError, match=r"costs\.market\.ready_accounts\.age_days=-1.*\[0\.0, inf\]"):
+    with pytest.raises(ConfigError, match=r"costs\.market\.ready_accounts\.age_days=-1.*\[0\.0, 3650\.0\]"):
         compose(["costs.market.enabled=true", *READY, "costs.market.ready_accounts.age_days=-1"])

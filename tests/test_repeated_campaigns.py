@@ -1,4 +1,4 @@
-"""Simulated multi-campaign sanctions (sim/campaigns.py) against the closed form (sim/sanctions.horizon)."""
+"""Simulated multi-campaign sanctions (sim/campaigns.py) against the closed form (sim/world/sanctions.horizon), and through a sweep."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from sim.campaigns import campaign_seed, simulate_campaigns
+from experiments import repeated_campaigns as repeated
+from experiments.analysis import sweeps
+from sim.campaigns import campaign_config, campaign_overrides, campaign_seed, plan_campaigns, simulate_campaigns
 from sim.config.compose import compose
 from sim.config import SimConfig
 from sim.runner import RunResult, run
+from sim.sweeps.store import run_identity
 
 from .conftest import simulate
 
@@ -81,3 +85,27 @@ def test_campaign_runs_switch_the_in_run_mechanism_off() -> None:
     in_run = run(cfg).metrics
     assert in_run["sanctions_designation_day"] == 1 and in_run["attacker_budget_exhausted_day"] == 1
     assert path.harvested > 2 * in_run["exchanges_harvested"]
+
+
+def test_a_campaign_point_composes_to_the_campaign_config_also_under_a_budget_cut() -> None:
+    """campaign_overrides (what a sweep point runs) and campaign_config (what a path runs) are one config."""
+    root = [*SANCTIONS, *SMALL, "policy.sanctions.budget_cut=0.6"]
+    cfg = compose(root)
+    seed, cut = next((s, c) for s in range(50) for c in plan_campaigns(_with_seed(cfg, s)) if not c.skipped and c.budget_factor != 1.0)
+    point = compose([*root, *campaign_overrides(cfg, cut), f"seed={cut.seed}"])
+    assert run_identity(point) == run_identity(campaign_config(_with_seed(cfg, seed), cut))
+    assert point.scenario.operators[0].budget_usd == pytest.approx(0.4 * cfg.scenario.operators[0].budget_usd)
+
+
+def test_the_sweep_gives_the_paths_of_the_sequential_simulation(tmp_path) -> None:
+    """experiments/repeated_campaigns.py: campaigns as sweep points, combined from the collected table,
+    are exactly the paths simulate_campaigns runs in sequence (2 strategies x 2 seeds)."""
+    overrides = [*SMALL, "policy.sanctions.budget_cut=0.6"]
+    argv = ["--seeds", "2", "--jobs", "1", "--sweep-dir", str(tmp_path / "sweep"), "--out", str(tmp_path / "out"), *overrides]
+    assert repeated.main(argv) == 0
+    paths = repeated.plan_paths(["wide_slow", "churn"], range(2), overrides)
+    combined = repeated.combine_paths(paths, sweeps.load_runs(tmp_path / "sweep"))
+    assert len(combined) == 4
+    for p, path in combined:
+        assert path == simulate_campaigns(compose([*SANCTIONS, *overrides, f"attacker={p.attacker}", f"seed={p.seed}"]))
+    assert "| wide_slow | 2 |" in (tmp_path / "out" / "table.md").read_text()

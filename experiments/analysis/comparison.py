@@ -19,9 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.record import outcomes
+
 from . import stats
 from .stats import Estimate
-from .tables import fmt_estimate, fmt_number, fmt_share
+from .tables import fmt_estimate, fmt_number, fmt_share, heading, kind
 
 PER = 100_000
 ARM = "policy.name"
@@ -39,30 +41,36 @@ class Metric:
         label: a short human label with its unit.
         kind: ``share`` (shown as %) or ``number``.
         contrast: ``diff`` (paired difference), ``ratio`` (paired multiplier) or None.
-        better: ``higher`` or ``lower`` (which direction helps the defender).
+        better: ``higher``, ``lower`` (which direction helps the defender) or ``none``.
     """
 
     column: str
     label: str
     kind: str = "number"
     contrast: str | None = "diff"
-    better: str = "lower"
+    better: str = outcomes.LOWER
+
+    @classmethod
+    def of(cls, column: str, contrast: str | None = "diff") -> Metric:
+        """A declared outcome, with its label, unit and direction from :mod:`sim.record.outcomes`."""
+        return cls(column, heading(column), kind(column), contrast, outcomes.get(column).direction)
 
 
+HARMED_LABEL = f"legitimate users harmed ({outcomes.PER_100K})"  # derived here (add_derived), not a run outcome
 CAMPAIGN: tuple[Metric, ...] = (
-    Metric("campaign_blocked_share", "campaign blocked", "share", "diff", "higher"),
-    Metric("attacker_cost_per_million_exchanges", "attacker cost per 1M exchanges (USD)", "number", "ratio", "higher"),
-    Metric("attacker_cost_usd", "attacker cost (USD)", "number", "ratio", "higher"),
-    Metric("attacker_accounts_created", "attacker accounts created", "number", "ratio", "higher"),
+    Metric.of("campaign_blocked_share", "diff"),
+    Metric.of("attacker_cost_per_million_exchanges", "ratio"),
+    Metric.of("attacker_cost_usd", "ratio"),
+    Metric.of("attacker_accounts_created", "ratio"),
 )
 COLLATERAL: tuple[Metric, ...] = (
-    Metric("legit_users_wrongly_banned_expected_per_100k", "legit users wrongly banned per 100k (expected)"),
-    Metric("legit_users_refused_per_100k", "legit users refused at least once per 100k"),
-    Metric("legit_exchanges_refused_share", "legit exchanges refused", "share"),
-    Metric("legit_signups_lost", "legit sign-ups lost (real users)"),
-    Metric(HARMED, "legit users harmed per 100k (banned + refused + sign-ups lost)"),
-    Metric("defender_cost_usd", "defender cost (USD)"),
-    Metric("reviews_done", "human reviews done"),
+    Metric.of("legit_users_wrongly_banned_expected_per_100k"),
+    Metric.of("legit_users_refused_per_100k"),
+    Metric.of("legit_exchanges_refused_share"),
+    Metric.of("legit_signups_lost"),
+    Metric(HARMED, HARMED_LABEL),
+    Metric.of("defender_cost_usd"),
+    Metric.of("reviews_done"),
 )
 DAYS = "days_to_target"
 
@@ -230,6 +238,11 @@ def _delay_cell(row: pd.Series, base_row: pd.Series | None) -> str:
     return text
 
 
+def _level(row: pd.Series, column: str) -> str:
+    """A metric's mean and interval as its declaration shows it (a share as %)."""
+    return fmt_estimate(get_estimate(row, column), kind(column))
+
+
 def markdown_tables(table: pd.DataFrame, baseline: str) -> dict[str, pd.DataFrame]:
     """Two display tables (strings): the campaign side and the collateral side."""
     campaign_rows, collateral_rows = [], []
@@ -237,23 +250,19 @@ def markdown_tables(table: pd.DataFrame, baseline: str) -> dict[str, pd.DataFram
         base = table[(table["stratum"] == row["stratum"]) & (table["policy"] == baseline)]
         base_row = base.iloc[0] if len(base) else None
         is_base = row["policy"] == baseline
+        blocked = outcomes.get("campaign_blocked_share").label
         c = {"strategy": row["stratum"], "policy": row["policy"], "seeds": int(row["seeds"])}
-        c["blocked"] = fmt_estimate(get_estimate(row, "campaign_blocked_share"), "share")
-        c[f"blocked vs {baseline} (pp)"] = "(baseline)" if is_base else fmt_estimate(get_estimate(row, "campaign_blocked_share.vs"), "pp", signed=True)
+        c[blocked] = _level(row, "campaign_blocked_share")
+        c[f"{blocked} vs {baseline} (pp)"] = "(baseline)" if is_base else fmt_estimate(get_estimate(row, "campaign_blocked_share.vs"), "pp", signed=True)
         c["days to target"] = _days_cell(row)
         c[f"delay vs {baseline} (days)"] = _delay_cell(row, base_row)
-        c["attacker USD per 1M exchanges"] = fmt_estimate(get_estimate(row, "attacker_cost_per_million_exchanges"))
+        c[heading("attacker_cost_per_million_exchanges")] = _level(row, "attacker_cost_per_million_exchanges")
         c["cost multiplier"] = "(baseline)" if is_base else fmt_estimate(get_estimate(row, "attacker_cost_per_million_exchanges.vs"), "times")
         campaign_rows.append(c)
         k = {"strategy": row["stratum"], "policy": row["policy"]}
-        k["wrongly banned /100k"] = fmt_estimate(get_estimate(row, "legit_users_wrongly_banned_expected_per_100k"))
-        k["refused users /100k"] = fmt_estimate(get_estimate(row, "legit_users_refused_per_100k"))
-        k["legit exchanges refused"] = fmt_estimate(get_estimate(row, "legit_exchanges_refused_share"), "share")
-        k["sign-ups lost"] = fmt_estimate(get_estimate(row, "legit_signups_lost"))
-        if "defender_cost_usd" in table.columns:
-            k["defender cost (USD)"] = fmt_estimate(get_estimate(row, "defender_cost_usd"))
-        else:
-            k["reviews done"] = fmt_estimate(get_estimate(row, "reviews_done"))
+        shown = ["legit_users_wrongly_banned_expected_per_100k", "legit_users_refused_per_100k", "legit_exchanges_refused_share",
+                 "legit_signups_lost", "defender_cost_usd" if "defender_cost_usd" in table.columns else "reviews_done"]
+        k.update({heading(column): _level(row, column) for column in shown})
         collateral_rows.append(k)
     return {"campaign": pd.DataFrame(campaign_rows), "collateral": pd.DataFrame(collateral_rows)}
 

@@ -8,10 +8,12 @@ config file, runs them all as one multirun of the command line and reads the
 collected table; the test evaluator is the Ishigami function, whose indices
 are known (tests/test_sensitivity.py).
 
-The factors (:data:`FACTORS`) are the unknowns of CALIBRATION.md with their
-ranges, each mapped to its config key(s) in ``sim/config.py``. A categorical
-factor (the attacker strategy) is sampled on [0, k) and floored to one of its
-k choices, a common way to put a switch into a variance decomposition.
+The factors (:data:`FACTORS`) are unknowns of CALIBRATION.md chosen by
+config key; each samples the plausible range and carries the source declared
+on its config field (:mod:`sim.config.roles`), so no range is written twice.
+A categorical factor (the attacker strategy) is sampled on [0, k) and floored
+to one of its k choices, a common way to put a switch into a variance
+decomposition.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
+from sim.config.roles import declaration
+
 Evaluator = Callable[[pd.DataFrame], pd.DataFrame]
 
 
@@ -38,9 +42,8 @@ class Factor:
         name: short label (used in tables and plots).
         lo, hi: its range (for a choice: ignored, the choices are used).
         key: the config key it sets (for the simulator), or a special key
-            handled by :func:`point_config` (``@attacker``, ``@vpn_share``,
-            ``@demand_tail_alpha``, ``@proxy_residential_share``).
-        source: where the range comes from (CALIBRATION.md label).
+            handled by :func:`point_config` (:data:`COMPOSITES`).
+        source: where the range comes from (the field's source label and description).
         choices: for a categorical factor, its options.
     """
 
@@ -62,26 +65,52 @@ class Factor:
         return float(u)
 
 
-# The unknowns of CALIBRATION.md and their ranges (labels: C confirmed, R reported, A assumption).
-FACTORS: tuple[Factor, ...] = (
-    Factor("attacker strategy", 0, 0, "@attacker", "CALIBRATION: both wide_slow and churn fit the figures", ("wide_slow", "churn")),
-    Factor("residential-proxy detection recall", 0.05, 0.5, "policy.geo_filter.match_prob.residential_proxy", "A, 0.2 (0.05-0.5)"),
-    Factor("datacenter/VPN IP detection recall", 0.7, 0.98, "policy.geo_filter.match_prob.datacenter", "A, 0.9 (0.7-0.98)"),
-    Factor("residential share of attacker exits", 0.5, 0.9, "@proxy_residential_share", "A, 0.7; C: commercial proxy services"),
-    Factor("detector noise (sd of score)", 0.25, 1.0, "policy.detector.noise_sd", "A, 0.5"),
-    Factor("human review capacity per day", 1000, 10000, "policy.review.capacity_per_day", "A, 3000"),
-    Factor("replacement lead time (days)", 0.5, 7.0, "attacker.replacement_lead_days", "A, 2 d (0.5-7)"),
-    Factor("SMS-verified phone (USD)", 0.2, 1.0, "costs.identity.phone", "R, $0.50 ($0.20-1.00)"),
-    Factor("stolen/prepaid card (USD)", 1.0, 12.0, "costs.identity.payment", "R, $4 ($1-12)"),
-    Factor("fake identity document (USD)", 8.0, 40.0, "costs.identity.document", "C/R, $15 ($8-40)"),
-    Factor("residential proxy (USD/GB)", 0.89, 8.0, "costs.proxy_per_gb.residential_proxy", "R, $3/GB ($0.89-8)"),
-    Factor("bytes per exchange", 10e3, 200e3, "costs.bytes_per_exchange", "A, 50 KB (10-200 KB)"),
-    Factor("output price (USD/Mtok)", 15.0, 75.0, "costs.output_price_per_mtok", "C, $15 ($15-75)"),
-    Factor("input:output token ratio", 3.0, 30.0, "costs.input_output_ratio", "A, 10 (3-30)"),
-    Factor("legit VPN share", 0.20, 0.35, "@vpn_share", "R, 0.28 (0.20-0.35)"),
-    Factor("legit demand tail index (API users)", 1.1, 2.5, "@demand_tail_alpha", "A, Pareto alpha 1.5"),
-    Factor("phone verification drop-off", 0.02, 0.10, "costs.signup_dropoff.phone", "A, 0.05 (0.02-0.10)"),
-)
+# Special keys (:func:`point_config`): a factor that rewrites several config values, sampling the range declared
+# on the field named here.
+COMPOSITES: dict[str, str] = {
+    "@attacker": "attacker.name",  # the strategy config group
+    "@proxy_residential_share": "attacker.proxy_mix.residential_proxy",  # the rest split 2:1 mobile:datacenter
+    "@vpn_share": "population.segments[*].vpn_share",  # every segment's share, scaled with the casual segment's
+    "@demand_tail_alpha": "population.segments[*].demand_tail_alpha",  # every heavy-tailed segment's index
+}
+
+
+def factor(name: str, key: str) -> Factor:
+    """The factor ``name`` over the plausible range (or options) declared on ``key``'s config field.
+
+    Raises:
+        ValueError: the field declares no plausible range.
+    """
+    d = declaration(COMPOSITES.get(key, key))
+    if d.plausible is None:
+        raise ValueError(f"factor {name!r}: {d.key} declares no plausible range; declare one on its field in sim/config/")
+    source = f"{d.source}: {d.doc}" if d.source else (d.doc or "")
+    if all(isinstance(x, str) for x in d.plausible):
+        return Factor(name, 0, 0, key, source, tuple(d.plausible))
+    lo, hi = d.plausible
+    return Factor(name, lo, hi, key, source)
+
+
+# The unknowns the answers are screened against, by config key (the CALIBRATION.md unknowns).
+FACTORS: tuple[Factor, ...] = tuple(factor(name, key) for name, key in (
+    ("attacker strategy", "@attacker"),
+    ("residential-proxy detection recall", "policy.geo_filter.match_prob.residential_proxy"),
+    ("datacenter/VPN IP detection recall", "policy.geo_filter.match_prob.datacenter"),
+    ("residential share of attacker exits", "@proxy_residential_share"),
+    ("detector noise (sd of score)", "policy.detector.noise_sd"),
+    ("human review capacity per day", "policy.review.capacity_per_day"),
+    ("replacement lead time (days)", "attacker.replacement_lead_days"),
+    ("SMS-verified phone (USD)", "costs.identity.phone"),
+    ("stolen/prepaid card (USD)", "costs.identity.payment"),
+    ("fake identity document (USD)", "costs.identity.document"),
+    ("residential proxy (USD/GB)", "costs.proxy_per_gb.residential_proxy"),
+    ("bytes per exchange", "costs.bytes_per_exchange"),
+    ("output price (USD/Mtok)", "costs.output_price_per_mtok"),
+    ("input:output token ratio", "costs.input_output_ratio"),
+    ("legit VPN share", "@vpn_share"),
+    ("legit demand tail index (API users)", "@demand_tail_alpha"),
+    ("phone verification drop-off", "costs.signup_dropoff.phone"),
+))
 
 
 def problem(factors: Sequence[Factor]) -> dict:
@@ -194,8 +223,9 @@ def point_config(factors: Sequence[Factor], row: pd.Series, segments: list[dict]
             _set(tree, "attacker.proxy_mix", {"residential_proxy": v, "mobile_proxy": (1 - v) * 2 / 3,
                                               "datacenter": (1 - v) / 3})
         elif f.key == "@vpn_share":
-            # Scale every segment's VPN share so the casual segment's (0.28 by default) equals v.
-            base = next((s["vpn_share"] for s in segs if s.get("name") == "casual"), 0.28) or 0.28
+            # Scale every segment's VPN share so the casual segment's (the field's default without one) equals v.
+            default = declaration(COMPOSITES["@vpn_share"]).value
+            base = next((s["vpn_share"] for s in segs if s.get("name") == "casual"), default) or default
             for s in segs:
                 s["vpn_share"] = min(s["vpn_share"] * v / base, 1.0 - s.get("cgnat_share", 0.0))
             touched = True

@@ -12,6 +12,12 @@ both share cancels. Each function returns an :class:`Estimate` (point value,
   interval on the log scale (multipliers such as attacker cost).
 - :func:`restricted_time`: a time to an event (days to the target) that may not
   happen within the simulated horizon (right-censored at a common horizon).
+- :func:`paired_delay_ci`: the per-seed difference of two such times.
+
+Censoring has one rule, :func:`capped`, which both of the last two apply: a
+time not reached within the horizon counts as the horizon. An experiment that
+summarises a time to an event (days to the target, to the first ban, to
+attribution) goes through them, never through a cap of its own.
 """
 
 from __future__ import annotations
@@ -120,7 +126,13 @@ class CensoredTime:
 
 
 def capped(times, horizon: float) -> np.ndarray:
-    """``min(time, horizon)`` with missing times (event not reached) set to the horizon."""
+    """The censoring rule: ``min(time, horizon)``, with missing times (event not reached) set to the horizon.
+
+    Why: the mean of these (the restricted mean time up to the horizon) is fully
+    observed by the runs, whereas the plain mean is not; a censored run is known
+    only to take at least the horizon, so a delay built on it is a lower bound
+    (callers report the share of runs that reached the event beside it).
+    """
     t = np.asarray(times, dtype=float)
     return np.where(np.isfinite(t), np.minimum(t, horizon), horizon)
 

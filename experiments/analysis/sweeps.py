@@ -4,26 +4,31 @@ The analyses never import the simulator: a sweep is ``distill-sim -m
 +sweep=<name> [overrides]`` in a subprocess (Hydra multirun with the joblib
 launcher, content-addressed run folders, resumable), then ``python -m
 sim.sweeps.collect SWEEP_DIR`` writes ``SWEEP_DIR/runs.parquet`` (see docs/sweeps.md).
+Points that are not a grid (a table's rows, each with its own overrides) are
+config files written under ``SWEEP_DIR/points/`` (:func:`write_points`) and run
+as one more axis of the same multirun.
 """
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
+import hashlib
 import shlex
 import subprocess
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from sim.sweeps.files import DAILY_FILE, RUNS_DIR, TABLE_FILE
+
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "conf"
-TABLE_FILE = "runs.parquet"
-RUNS_DIR = "runs"
-DAILY_FILE = "daily.parquet"
+POINTS_DIR = "points"  # under a sweep folder: the config files of program-written sweep points
 
 
 class SweepError(RuntimeError):
@@ -49,6 +54,16 @@ class SweepCommand:
     def shell(self) -> str:
         """The same command as a user would type it (``distill-sim ...``)."""
         return shlex.join(["distill-sim", *self.argv()[3:]])
+
+
+def add_sweep_arguments(parser: argparse.ArgumentParser, overrides_help: str) -> None:
+    """The flags of an experiment that runs one sweep: ``--jobs``, ``--sweep-dir``, ``--from`` and extra overrides."""
+    parser.add_argument("--jobs", type=int, default=None, help="parallel runs (default: the launcher's, one per core)")
+    parser.add_argument("--sweep-dir", type=Path, help="where the runs go (default: the sweep config's hydra.sweep.dir, "
+                        "with a suffix per set of extra overrides)")
+    parser.add_argument("--from", dest="from_dir", type=Path, metavar="SWEEP_DIR",
+                        help="analyse the runs already in SWEEP_DIR (collects it first); runs nothing")
+    parser.add_argument("overrides", nargs="*", help=f"{overrides_help}; Hydra's own too, e.g. hydra/launcher=slurm for a cluster")
 
 
 def available_options(group: str) -> list[str]:
@@ -90,6 +105,14 @@ def read_sweep_params(sweep: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in params.items()}
 
 
+def seed_list(spec: str) -> list[int]:
+    """The seeds of a sweep config's ``seed`` axis: ``range(a,b)`` (or ``range(a,b,step)``) or a comma list."""
+    spec = spec.strip()
+    if spec.startswith("range(") and spec.endswith(")"):
+        return list(range(*(int(v) for v in spec[6:-1].split(","))))
+    return [int(v) for v in spec.split(",")]
+
+
 def read_sweep_dir(sweep: str) -> Path:
     """The default ``hydra.sweep.dir`` of a sweep config (relative to the repository)."""
     from omegaconf import OmegaConf
@@ -99,6 +122,82 @@ def read_sweep_dir(sweep: str) -> Path:
     if value is None:
         raise SweepError(f"conf/sweep/{sweep}.yaml sets no hydra.sweep.dir")
     return ROOT / str(value)
+
+
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``overrides`` split into those that change the runs' configs and Hydra's own (``hydra...``: launcher, paths)."""
+    hydra = [o for o in overrides if o.lstrip("+~").startswith("hydra")]
+    return [o for o in overrides if o not in hydra], hydra
+
+
+def variant_dir(sweep_dir: Path, overrides: Sequence[str]) -> Path:
+    """``sweep_dir``, or ``<sweep_dir>-<hash>`` when overrides change the runs' configs.
+
+    Runs with other overrides go to their own folder, so that two variants never mix in
+    one table; Hydra's own settings (a launcher) change no run and keep the folder.
+    """
+    config, _ = split_overrides(overrides)
+    if not config:
+        return Path(sweep_dir)
+    tag = hashlib.sha256(" ".join(sorted(config)).encode()).hexdigest()[:8]
+    return Path(sweep_dir).with_name(f"{Path(sweep_dir).name}-{tag}")
+
+
+def point_file(overrides: Sequence[str], about: str) -> str:
+    """A Hydra config (``@package _global_``) that applies ``overrides`` as the command line would.
+
+    ``group=option`` (a folder of ``conf/``) becomes a defaults override; ``key=value``
+    sets the value as Hydra's override parser reads it.
+
+    Raises:
+        SweepError: an override that is not a plain ``group=option`` or ``key=value``.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType
+    from omegaconf import OmegaConf
+
+    parser = OverridesParser.create()
+    defaults: list[str] = []
+    tree: dict = {}
+    for text in overrides:
+        o = parser.parse_override(text)
+        if o.type != OverrideType.CHANGE or o.package is not None or o.is_sweep_override():
+            raise SweepError(f"point override {text!r}: allowed are group=option and key=value, one value each")
+        key, value = o.key_or_group, o.value()
+        if (CONF / key).is_dir():
+            defaults.append(f"override /{key}: {value}")
+            continue
+        node = tree
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    head = f"# @package _global_\n# {about}\n"
+    if defaults:
+        head += "defaults:\n" + "".join(f"  - {d}\n" for d in defaults)
+    return head + (OmegaConf.to_yaml(OmegaConf.create(tree)) if tree else "")
+
+
+def write_points(sweep_dir: Path, group: str, points: Mapping[str, Sequence[str]], about: str) -> str:
+    """Write one config file per point under ``SWEEP_DIR/points/<group>/``; return the search path override.
+
+    With that override (``hydra.searchpath=[file://...]``), ``+<group>=<name>`` picks a point
+    and ``+<group>=<name>,<name>,...`` makes the points one more axis of a multirun.
+
+    Args:
+        sweep_dir: the sweep folder.
+        group: the config group the points form.
+        points: the overrides of each point, by name (a name is a file name).
+        about: one line for each file's header: what the points are.
+    """
+    folder = Path(sweep_dir) / POINTS_DIR
+    for name, overrides in points.items():
+        path = folder / group / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(point_file(overrides, about), encoding="utf-8")
+        tmp.replace(path)
+    return f"hydra.searchpath=[file://{folder.resolve()}]"
 
 
 def run_sweep(command: SweepCommand, log=print) -> None:

@@ -1,7 +1,9 @@
 """Formatting numbers with their intervals, and rendering tables as Markdown.
 
-Own renderer rather than ``DataFrame.to_markdown`` (which needs ``tabulate``,
-not a dependency).
+Labels, units and how a value is shown (a share as %) come from the outcome
+declarations (:mod:`sim.record.outcomes`, which imports nothing of the
+simulation). Own renderer rather than ``DataFrame.to_markdown`` (which needs
+``tabulate``, not a dependency).
 """
 
 from __future__ import annotations
@@ -11,7 +13,22 @@ import re
 
 import pandas as pd
 
+from sim.record import outcomes
+
 from .stats import Estimate
+
+
+def kind(column: str) -> str:
+    """How :func:`fmt_estimate` shows an outcome: ``share`` (as %) for a declared share, else ``number``."""
+    found = outcomes.find(column)
+    return "share" if found is not None and found.unit == outcomes.SHARE else "number"
+
+
+def heading(column: str) -> str:
+    """A declared outcome's label with its unit, e.g. ``attacker cost (USD)``; a share's unit
+    is ``%``, as :func:`fmt_estimate` and the plots show it."""
+    found = outcomes.get(column)
+    return f"{found.label} (%)" if found.unit == outcomes.SHARE else found.heading
 
 
 def fmt_number(x: float, digits: int = 3) -> str:

@@ -15,35 +15,43 @@ import numpy as np
 
 from ..world.accounts import ACTIVE, PENDING
 from ..config import SharingConfig
+from ..world.calendar import HOURS_PER_DAY
 from ..world.indicators import COLUMN, sharing_mask
 
 if TYPE_CHECKING:
-    from ..model import DistillationModel
+    from .world import DefenderWorld
 
 
 class SharingConsortium(mesa.Agent):
-    """Carries indicators of banned accounts between participating providers."""
+    """Carries indicators of banned accounts between participating providers.
 
-    def __init__(self, model: DistillationModel, cfg: SharingConfig) -> None:
-        super().__init__(model)
+    It reads the observable columns of the accounts, as the providers do;
+    ``review_priority`` is the queue priority of an account flagged through it.
+    """
+
+    def __init__(self, world: DefenderWorld, cfg: SharingConfig, review_priority: float) -> None:
+        super().__init__(world)
+        self.world = world
         self.cfg = cfg
-        self.stream = model.streams.generator("consortium")
+        self.review_priority = review_priority
+        self.view = world.accounts.observable()
+        self.stream = world.streams.generator("consortium")
         self._outbox: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (due tick, source, ids by kind)
 
     def publish(self, source: int, banned_rows: np.ndarray) -> None:
         """A provider publishes the indicators of accounts it banned today."""
         if not self.cfg.enabled or source not in self.cfg.participants or banned_rows.size == 0:
             return
-        view = self.model.providers[source].view
+        view = self.view
         ids = {kind: np.unique(getattr(view, COLUMN[kind])[banned_rows]) for kind in self.cfg.indicators}
-        due = self.model.clock.tick + int(round(self.cfg.latency_days * 24))
+        due = self.world.clock.tick + int(round(self.cfg.latency_days * HOURS_PER_DAY))
         self._outbox.append((due, source, ids))
 
     def deliver(self) -> None:
         """Hand over every message whose latency has passed."""
         if not self._outbox:
             return
-        tick = self.model.clock.tick
+        tick = self.world.clock.tick
         due = [m for m in self._outbox if m[0] <= tick]
         self._outbox = [m for m in self._outbox if m[0] > tick]
         received: dict[int, dict[str, list[np.ndarray]]] = {}
@@ -62,15 +70,15 @@ class SharingConsortium(mesa.Agent):
         ids = {kind: values for kind, values in ids.items() if values.size}
         if not ids:
             return
-        provider = self.model.providers[dest]
-        view = provider.view
+        provider = self.world.providers[dest]
+        view = self.view
         live = np.flatnonzero((view.provider == dest) & ((view.status == ACTIVE) | (view.status == PENDING)))
         hit = np.zeros(live.size, dtype=bool)
         for kind, values in ids.items():
-            hit |= sharing_mask(getattr(view, COLUMN[kind])[live], values, self.model.indicators.size(kind))
+            hit |= sharing_mask(getattr(view, COLUMN[kind])[live], values, self.world.indicators.size(kind))
         rows = live[hit]
         if self.cfg.action == "ban":
             provider.ban(rows, "sharing")
         else:
             rows = rows[~view.queued[rows] & (view.status[rows] == ACTIVE)]
-            provider.enqueue(rows, np.full(rows.size, self.model.cfg.policy.review.link_priority, np.float32), "sharing")
+            provider.enqueue(rows, np.full(rows.size, self.review_priority, np.float32), "sharing")

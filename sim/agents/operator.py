@@ -17,50 +17,60 @@ campaign gets exactly its target).
 
 Spending: an e-mail per account, an identity at the provider's required tier
 per ``accounts_per_identity`` accounts (bought within the day's black-market
-supply; fakes at the document tiers pass at the gate's pass rate), a payment
-instrument per ``accounts_per_payment`` accounts, proxy traffic per GB by exit
-type, and the API price of every served exchange. A budget that runs out ends
-the campaign. With ready-made verified accounts on the market (issue 5, off by
+supply; it buys enough for the share that ends with an account opened), a
+payment instrument per ``accounts_per_payment`` accounts, proxy traffic per GB
+by exit type, and the API price of every served exchange. A budget that runs
+out ends the campaign. With ready-made verified accounts on the market (off by
 default) it buys those first while one costs less than building its own; when
-a provider asks one of its flagged accounts to re-verify, it buys a document
-for it out of what is left of the day's supply (``present_documents``).
+a provider asks one of its flagged accounts to re-verify, it buys a fake
+document for it out of what is left of the day's supply and shows it (or
+nothing) (``present_documents``).
+
+What it knows of a provider is what an applicant knows, the provider's
+:class:`~sim.controls.identity_gating.SignUpTerms`; the provider's gate
+applies its own checks to what the operator presents.
 
 Responses (``attacker.responses``), each from what it observes of its own
 accounts only:
 
 - ``pace_under_cap``: accounts that were throttled reveal the cap; the pace
   becomes ``cap_safety x`` the most one throttled account got through in a
-  day (and creeps back up by 10% a day while nothing is throttled), and the
-  fleet grows to carry the same demand;
+  day (and creeps back up by the factor ``pace_recovery`` a day while nothing
+  is throttled), and the fleet grows to carry the same demand;
 - ``compartmentalise``: after bans on two providers on the same day, or
-  throttling on two days running, new accounts share no indicator;
-- ``spread_providers``: a provider where more than 2% of its accounts were
-  banned or throttled yesterday loses half its share of new accounts to the
-  others;
+  throttling on ``compartmentalise_after_days`` days running, new accounts
+  share no indicator;
+- ``spread_providers``: a provider where more than ``spread_trigger`` of its
+  accounts were banned or throttled yesterday loses ``spread_shift`` of its
+  share of new accounts to the others;
 - ``expand_fleet``: off = a fixed fleet, only banned accounts are replaced.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from ..world.accounts import ACTIVE, BANNED, PENDING
+from ..world.accounts import ACTIVE, BANNED, PENDING, AccountTable
 from ..world.calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PROXY_TYPES, TIERS, AttackerConfig, CostsConfig, OperatorSpec
-from ..controls.identity_gating import DOCUMENT, DOCUMENT_TIERS
+from ..controls.identity_gating import DOCUMENT, EMAIL, Credential, SignUpTerms
 from .traits import beta_trait
 
 if TYPE_CHECKING:
-    from ..model import DistillationModel
+    from .world import ResellerDesk, World
 
 # ready_account last: a zero item added at the end of the sum leaves every total bit-identical.
 SPEND_ITEMS: tuple[str, ...] = ("identity", "payment", "email", "proxy", "api", "reseller", "ready_account")
-PRESSURE_TRIGGER = 0.02  # share of a provider's accounts banned or throttled that moves traffic away
-CHANNEL_MIN_PASS = 0.5  # below this share of routed exchanges served, the operator leaves the resellers
+# Numerical floors, not behaviour: the pace (exchanges per account-day) never reaches 0,
+# so the fleet it sizes stays finite; shares are floored before dividing by them.
+MIN_PACE = 1.0 / HOURS_PER_DAY
+MIN_SHARE = 1e-9
+MIN_PASS_SHARE = 1e-3
 
 
 class Operator(mesa.Agent):
@@ -68,20 +78,21 @@ class Operator(mesa.Agent):
 
     def __init__(
         self,
-        model: DistillationModel,
+        world: World,
         owner: int,
         spec: OperatorSpec,
         strategy: AttackerConfig,
         costs: CostsConfig,
     ) -> None:
-        super().__init__(model)
+        super().__init__(world)
+        self.world = world
         self.owner = owner
         self.spec = spec
         self.strategy = strategy
         self.costs = costs
-        self.stream = model.streams.generator(f"operator/{spec.name}")
+        self.stream = world.streams.generator(f"operator/{spec.name}")
         self.target = int(spec.target_exchanges)
-        self.budget = spec.budget_usd  # sanctions may cut it (issue 5)
+        self.budget = spec.budget_usd  # sanctions may cut it
         self.rows = np.zeros(0, dtype=np.int64)  # every account it ever opened
         self._live = np.zeros(0, dtype=np.int64)  # active or pending
         self._sending = np.zeros(0, dtype=np.int64)  # active now
@@ -127,7 +138,7 @@ class Operator(mesa.Agent):
             + costs.output_tokens_per_exchange * costs.input_output_ratio * costs.input_price_per_mtok
         ) / 1e6
         self._set_pace(strategy.pace_per_account_day)
-        # Routing through resellers (only when the scenario has them; issue 5).
+        # Routing through resellers (only when the scenario has them).
         self.route_share = strategy.resellers.base_share
         self.routed_requested = 0
         self.routed_served = 0
@@ -140,13 +151,13 @@ class Operator(mesa.Agent):
         return dict(self._traits)
 
     @property
-    def _resellers(self) -> list:
-        return self.model.resellers
+    def _resellers(self) -> Sequence[ResellerDesk]:
+        return self.world.resellers
 
     # ------------------------------------------------------------------ state
 
     def _set_pace(self, pace: float) -> None:
-        self.pace = max(pace, 1.0 / HOURS_PER_DAY)
+        self.pace = max(pace, MIN_PACE)
         self._max_per_account_hour = self.pace * self.strategy.max_pace_multiplier / HOURS_PER_DAY
 
     @property
@@ -156,6 +167,10 @@ class Operator(mesa.Agent):
     @property
     def remaining(self) -> int:
         return max(self.target - self.harvested, 0)
+
+    def cut_budget(self, share: float) -> None:
+        """A designation in force: lose ``share`` of the budget not yet spent."""
+        self.budget = self.total_spend + (self.budget - self.total_spend) * (1.0 - share)
 
     @property
     def total_spend(self) -> float:
@@ -167,7 +182,7 @@ class Operator(mesa.Agent):
         """Observe own accounts, react, then replace and grow the fleet."""
         if not self.active:
             return
-        table = self.model.accounts
+        table = self.world.accounts
         self._bought_today = [0] * len(TIERS)
         self._react(table)
         status = table.status[self._live]
@@ -177,7 +192,7 @@ class Operator(mesa.Agent):
             blocked = (table.refused_day[self._live] > table.throttled_day[self._live]) & (table.status[self._live] == ACTIVE)
             if blocked.any():
                 self._assign_exits(self._live[blocked])
-        clock = self.model.clock
+        clock = self.world.clock
         days_left = max(clock.window_days - clock.day, 1)
         daily_need = self.remaining / days_left
         if self._resellers:
@@ -198,14 +213,14 @@ class Operator(mesa.Agent):
     def _set_sending(self, rows: np.ndarray) -> None:
         """The accounts sending now, and their proxy price per request (exits change only at day start)."""
         self._sending = rows
-        self._sending_proxy_cost = self._proxy_cost_per_exchange[self.model.accounts.exit_type[rows]]
+        self._sending_proxy_cost = self._proxy_cost_per_exchange[self.world.accounts.exit_type[rows]]
 
-    def _react(self, table) -> None:
+    def _react(self, table: AccountTable) -> None:
         """Learn from yesterday's throttles and bans on its own accounts."""
-        if self.model.clock.tick == 0 or self.rows.size == 0:
+        if self.world.clock.tick == 0 or self.rows.size == 0:
             return
         r = self.strategy.responses
-        day_start = self.model.clock.tick - HOURS_PER_DAY
+        day_start = self.world.clock.tick - HOURS_PER_DAY
         mine = self.rows
         banned_yday = mine[(table.status[mine] == BANNED) & (table.banned_at[mine] >= day_start)]
         throttled = self._live[table.throttled_day[self._live] > 0]
@@ -214,34 +229,35 @@ class Operator(mesa.Agent):
                 got = table.demand_day[throttled] - table.refused_day[throttled]
                 self._set_pace(min(self.strategy.pace_per_account_day, r.cap_safety * max(float(got.max()), 1.0)))
             elif self.pace < self.strategy.pace_per_account_day:
-                self._set_pace(min(self.strategy.pace_per_account_day, self.pace * 1.1))
+                self._set_pace(min(self.strategy.pace_per_account_day, self.pace * r.pace_recovery))
         self._throttled_days = self._throttled_days + 1 if throttled.size else 0
         if r.compartmentalise and not self.compartmentalised:
             cross_provider = np.unique(table.provider[banned_yday]).size >= 2
-            self.compartmentalised = cross_provider or self._throttled_days >= 2
+            self.compartmentalised = cross_provider or self._throttled_days >= r.compartmentalise_after_days
         if r.spread_providers and self.shares.size > 1:
             n = self.shares.size
             live = np.bincount(table.provider[self._live], minlength=n).astype(float)
             hit = np.bincount(table.provider[banned_yday], minlength=n) + np.bincount(table.provider[throttled], minlength=n)
             pressure = hit / np.maximum(live + np.bincount(table.provider[banned_yday], minlength=n), 1.0)
-            hot = pressure > PRESSURE_TRIGGER
+            hot = pressure > r.spread_trigger
             if hot.any() and not hot.all():
-                moved = self.shares[hot] * 0.5
+                moved = self.shares[hot] * r.spread_shift
                 self.shares[hot] -= moved
                 self.shares[~hot] += moved.sum() / (~hot).sum()
 
-    def _update_route_share(self, table) -> None:
+    def _update_route_share(self, table: AccountTable) -> None:
         """Strategy switch: route more through resellers when own accounts look expensive.
 
         Pressure = max(yesterday's ban rate / ban_rate_trigger, own cost per own
         served exchange / effective reseller cost per served exchange). Under
         pressure (>= 1) the share moves ``switch_speed`` of the way to
         ``max_share``; otherwise back towards ``base_share``; and towards 0
-        when the resellers served less than half of what it routed yesterday.
+        when the resellers served less than ``min_pass_share`` of what it
+        routed yesterday.
         """
-        cfg = self.strategy.resellers
-        if self.model.clock.tick > 0:
-            day_start = self.model.clock.tick - HOURS_PER_DAY
+        routing = self.strategy.resellers
+        if self.world.clock.tick > 0:
+            day_start = self.world.clock.tick - HOURS_PER_DAY
             mine = self.rows
             banned = np.count_nonzero((table.status[mine] == BANNED) & (table.banned_at[mine] >= day_start))
             live = np.count_nonzero((table.status[mine] == ACTIVE) | (table.status[mine] == PENDING)) + banned
@@ -252,19 +268,20 @@ class Operator(mesa.Agent):
             own_cost = d_spend / d_served if d_served > 0 else math.inf
             req, got = self._route_day
             pass_share = got / req if req else 1.0
-            reseller_cost = self._reseller_price / max(pass_share, 1e-3)
-            pressure = max(ban_rate / cfg.ban_rate_trigger, own_cost / reseller_cost if d_spend > 0 else 0.0)
-            if pass_share < CHANNEL_MIN_PASS:
+            reseller_cost = self._reseller_price / max(pass_share, MIN_PASS_SHARE)
+            pressure = max(ban_rate / routing.ban_rate_trigger, own_cost / reseller_cost if d_spend > 0 else 0.0)
+            if pass_share < routing.min_pass_share:
                 target = 0.0  # the resellers refuse most of what it sends (e.g. reseller KYC): leave
             else:
-                target = cfg.max_share if pressure >= 1.0 else cfg.base_share
-            self.route_share += cfg.switch_speed * (target - self.route_share)
+                target = routing.max_share if pressure >= 1.0 else routing.base_share
+            self.route_share += routing.switch_speed * (target - self.route_share)
             self._own_day = [own_spend, own_served]
         self._route_day = [0, 0]
 
     @property
     def _reseller_price(self) -> float:
-        return self.model.cfg.scenario.resellers.price_markup * self._api_cost_per_exchange
+        """The cheapest reseller's price per served exchange (USD)."""
+        return min(r.price_markup for r in self._resellers) * self._api_cost_per_exchange
 
     def credit_routed(self, requested: int, served: int, markup: float) -> None:
         """A reseller carried ``requested`` of this operator's exchanges and served ``served``."""
@@ -277,7 +294,7 @@ class Operator(mesa.Agent):
         self._route_day[1] += served
         self._charge("reseller", served * markup * self._api_cost_per_exchange)
         if self.harvested >= self.target and self.done_tick is None:
-            self.done_tick = self.model.clock.tick
+            self.done_tick = self.world.clock.tick
 
     def _route(self, goal: int) -> int:
         """Send ``route_share`` of this hour's goal through resellers; return how much went."""
@@ -322,7 +339,7 @@ class Operator(mesa.Agent):
     def _pipeline_blocks(self, count: int, per_pay: int) -> dict[str, np.ndarray]:
         """Payment and prompt-template ids for ``count`` new accounts, in blocks of
         ``per_pay`` and ``accounts_per_template`` (the operator's shared pipeline)."""
-        reg = self.model.indicators
+        reg = self.world.indicators
         return {"payment": reg.blocks("payment", count, per_pay), "template": reg.blocks("template", count, self.strategy.accounts_per_template)}
 
     def _open_on(self, provider: int, count: int, handed: dict[str, np.ndarray] | None = None) -> np.ndarray:
@@ -330,30 +347,29 @@ class Operator(mesa.Agent):
 
         With ready-made accounts on the market (``costs.market.ready_accounts``),
         first buys those while one costs less than building an account of its own
-        at the tier (identity price / (pass rate x ownership-screen pass x accounts
-        per identity) + e-mail) and the budget allows. ``handed``: the accounts'
-        payment and template ids when the caller hands them out (and pays for
-        the cards); otherwise fresh blocks, cards paid here.
+        at the tier (identity price / (share of bought identities that open an
+        account x accounts per identity) + e-mail) and the budget allows.
+        ``handed``: the accounts' payment and template ids when the caller hands
+        them out (and pays for the cards); otherwise fresh blocks, cards paid here.
         """
-        model = self.model
+        world = self.world
         s = self.strategy
-        gate = model.providers[provider].gating
-        tier = gate.tier
+        desk = world.providers[provider]
+        terms = desk.sign_up_terms
         split = 1 if self.compartmentalised else None
-        per_ident = min(split or s.accounts_per_identity, gate.max_accounts_per_identity)
-        pass_rate = gate.cfg.fake_document_pass_rate if gate.enabled and tier in DOCUMENT_TIERS else 1.0
+        per_ident = min(split or s.accounts_per_identity, terms.max_accounts_per_identity)
         ready = np.zeros(0, dtype=np.int64)
-        if model.market is not None and model.market.sells_accounts:
-            n_ready = self._buy_ready_accounts(gate, count, per_ident, pass_rate)
+        if world.market is not None and world.market.sells_accounts:
+            n_ready = self._buy_ready_accounts(terms, count, per_ident)
             if n_ready:
                 ready = self._add_accounts(provider, n_ready, None if handed is None else {k: v[:n_ready] for k, v in handed.items()},
                                            per_ident=1, ready=True)
                 count -= n_ready
                 handed = None if handed is None else {k: v[n_ready:] for k, v in handed.items()}
         identities = -(-count // per_ident)
-        attempts = self._buy_identities(gate, tier, math.ceil(identities / max(pass_rate * gate.ownership_pass_prob, 1e-9)))
-        passed = gate.verify(attempts, fake=True)
-        screened = gate.screen_ownership(passed, shell=True)
+        attempts = self._buy_identities(terms, terms.tier, math.ceil(identities / max(terms.open_share, MIN_SHARE)))
+        passed = desk.verify_identities(attempts, Credential.FAKE)
+        screened = desk.screen_ownership(passed, shell=True)
         self.identities_refused_by_ownership_screen += passed - screened
         n_open = min(count, screened * per_ident)
         self.openings_denied += count - n_open
@@ -362,33 +378,31 @@ class Operator(mesa.Agent):
         own = self._add_accounts(provider, n_open, handed, per_ident=per_ident, ready=False)
         return own if ready.size == 0 else np.concatenate([ready, own])
 
-    def _buy_identities(self, gate, tier: int, wanted: int) -> int:
+    def _buy_identities(self, terms: SignUpTerms, tier: int, wanted: int) -> int:
         """Buy up to ``wanted`` identities at ``tier`` within today's supply, the market and the budget."""
-        model = self.model
-        supply = getattr(gate.cfg.supply_per_day, TIERS[tier]) if gate.enabled else float("inf")
-        attempts = min(wanted, max(supply - self._bought_today[tier], 0))
-        market = model.market
-        if market is not None and tier > 0:
+        attempts = min(wanted, max(terms.identities_per_day[tier] - self._bought_today[tier], 0))
+        market = self.world.market
+        if market is not None and tier != EMAIL:
             price = market.price(tier)
             left = self.budget - self.total_spend
             attempts = min(attempts, market.capacity_left(tier), market.affordable(price, left))
         attempts = int(attempts)
         self._bought_today[tier] += attempts
         self.identities_bought += attempts
-        if market is not None and tier > 0:
+        if market is not None and tier != EMAIL:
             market.record(tier, attempts, attempts * price)
             self._charge("identity", attempts * price)
-        elif tier > 0:
+        elif tier != EMAIL:
             self._charge("identity", attempts * getattr(self.costs.identity, TIERS[tier]))
         return attempts
 
-    def _buy_ready_accounts(self, gate, count: int, per_ident: int, pass_rate: float) -> int:
+    def _buy_ready_accounts(self, terms: SignUpTerms, count: int, per_ident: int) -> int:
         """Ready-made verified accounts bought today, when one is cheaper than building one."""
-        market = self.model.market
-        tier = gate.tier
+        market = self.world.market
+        tier = terms.tier
         price = market.ready_price(tier)
-        identity = market.price(tier) if tier > 0 else 0.0
-        own = identity / max(pass_rate * gate.ownership_pass_prob * per_ident, 1e-9) + self.costs.identity.email
+        identity = market.price(tier) if tier != EMAIL else 0.0
+        own = identity / max(terms.open_share * per_ident, MIN_SHARE) + self.costs.identity.email
         if count <= 0 or price >= own:
             return 0
         n = int(min(count, market.ready_capacity_left(tier), market.affordable(price, self.budget - self.total_spend)))
@@ -403,13 +417,13 @@ class Operator(mesa.Agent):
         """Put ``n_open`` new accounts in the table (pending until their lead time has passed).
 
         ``ready``: bought ready-made, already verified at the tier and aged
-        ``age_days``: no gate lead time, no e-mail to buy, an identity and an
-        organisation of their own each.
+        (``costs.market.ready_accounts.age_days``): no verification lead time, no
+        e-mail to buy, an identity and an organisation of their own each.
         """
-        model = self.model
-        clock = model.clock
+        world = self.world
+        clock = world.clock
         s = self.strategy
-        gate = model.providers[provider].gating
+        terms = world.providers[provider].sign_up_terms
         split = 1 if self.compartmentalised else None
         if clock.tick == 0:
             delay = self.stream.uniform(0.0, s.ramp_days * HOURS_PER_DAY, size=n_open)
@@ -417,19 +431,20 @@ class Operator(mesa.Agent):
             delay = np.full(n_open, s.replacement_lead_days * HOURS_PER_DAY)
         created: int | np.ndarray = clock.tick
         if ready:
-            created = clock.tick - math.ceil(model.market.ready.age_days * HOURS_PER_DAY)
+            created = clock.tick - math.ceil(world.market.ready_age_days * HOURS_PER_DAY)
         else:
-            delay = delay + gate.lead_days * HOURS_PER_DAY
-        reg = model.indicators
+            delay = delay + terms.lead_days * HOURS_PER_DAY
+        reg = world.indicators
         per_pay = split or s.accounts_per_payment
         if handed is None:
             handed = self._pipeline_blocks(n_open, per_pay)
             self._charge("payment", -(-n_open // per_pay) * self.costs.identity.payment)
-        rows = model.accounts.add(
+        k = s.trait_concentration
+        rows = world.accounts.add(
             n_open,
             provider=provider,
             status=PENDING,
-            tier=gate.tier,
+            tier=terms.tier,
             created_at=created,
             active_from=clock.tick + np.ceil(delay).astype(np.int32),
             payment=handed["payment"][:n_open],
@@ -440,7 +455,7 @@ class Operator(mesa.Agent):
             is_attacker=True,
             owner=self.owner,
             weight=1.0,
-            **{name: beta_trait(self.stream, mean, n_open) for name, mean in self._traits.items()},
+            **{name: beta_trait(self.stream, mean, n_open, k) for name, mean in self._traits.items()},
         )
         if not ready:
             self._charge("email", n_open * self.costs.identity.email)
@@ -453,39 +468,40 @@ class Operator(mesa.Agent):
     def present_documents(self, rows: np.ndarray) -> np.ndarray:
         """Its accounts ``rows`` (on one provider) are asked to re-verify at the document tier.
 
-        Buys a document for as many as today's supply, the market and the budget
-        allow (none once the campaign is over); each bought fake passes at the
-        gate's pass rate, an account without one fails. Returns each row's chance to pass.
+        Buys a fake document for as many as today's supply, the market and the
+        budget allow (none once the campaign is over) and shows it; the other
+        accounts show nothing. Returns each row's :class:`Credential`.
         """
-        p_pass = np.zeros(rows.size)
+        held = np.full(rows.size, Credential.NONE, dtype=np.int8)
         if not self.active or rows.size == 0:
-            return p_pass
-        gate = self.model.providers[int(self.model.accounts.provider[rows[0]])].gating
-        bought = self._buy_identities(gate, DOCUMENT, rows.size)
+            return held
+        terms = self.world.providers[int(self.world.accounts.provider[rows[0]])].sign_up_terms
+        bought = self._buy_identities(terms, DOCUMENT, rows.size)
         self.reverify_documents_bought += bought
-        p_pass[:bought] = gate.cfg.fake_document_pass_rate
-        return p_pass
+        held[:bought] = Credential.FAKE
+        return held
 
     def _assign_exits(self, rows: np.ndarray) -> None:
         """Give accounts new proxy exits (blocks of ``accounts_per_proxy``)."""
         if rows.size == 0:
             return
-        model = self.model
+        world = self.world
+        table = world.accounts
         per = 1 if self.compartmentalised else self.strategy.accounts_per_proxy
         n_exits = -(-rows.size // per)
         kinds = self.stream.choice(len(PROXY_TYPES), size=n_exits, p=self._proxy_probs)
-        ids = model.indicators.new("network", n_exits)
+        ids = world.indicators.new("network", n_exits)
         codes = self._proxy_codes[kinds]
         consumer = codes != EXIT_TYPES.index("datacenter")
-        provider = model.accounts.provider[rows[::per]]
-        overlap = consumer & (self.stream.random(n_exits) < model.legit_exit_overlap[provider])
+        provider = table.provider[rows[::per]]
+        overlap = consumer & (self.stream.random(n_exits) < world.legit_exit_overlap[provider])
         if overlap.any():
-            ids[overlap] = model.legit_exits(provider[overlap], self.stream)
-        model.accounts.exit_id[rows] = np.repeat(ids, per)[: rows.size]
-        model.accounts.exit_type[rows] = np.repeat(codes, per)[: rows.size]
+            ids[overlap] = world.legit_exits(provider[overlap], self.stream)
+        table.exit_id[rows] = np.repeat(ids, per)[: rows.size]
+        table.exit_type[rows] = np.repeat(codes, per)[: rows.size]
         self.exits_used += n_exits
-        for p in np.unique(model.accounts.provider[rows]):
-            model.providers[p].observe_new(rows[model.accounts.provider[rows] == p])
+        for p in np.unique(table.provider[rows]):
+            world.providers[p].observe_new(rows[table.provider[rows] == p])
 
     # ------------------------------------------------------------------ hourly
 
@@ -493,9 +509,9 @@ class Operator(mesa.Agent):
         """Send this hour's share of the remaining campaign."""
         if not self.active:
             return
-        model = self.model
-        clock = model.clock
-        table = model.accounts
+        world = self.world
+        clock = world.clock
+        table = world.accounts
         if self._pending.size:
             due = table.active_from[self._pending] <= clock.tick
             if due.any():
@@ -519,9 +535,9 @@ class Operator(mesa.Agent):
         rows = self._sending
         served = 0
         for p, sel, d in self._by_provider(rows, demand):
-            batch = model.providers[p].serve(sel, d)
+            batch = world.providers[p].serve(sel, d)
             served += int(d.sum() - batch.refused.sum())
-            model.ledger.book(attacker=True, batch=batch)
+            world.ledger.book(attacker=True, batch=batch)
         self.requested += goal
         self.refused += goal - served
         self.harvested += served
@@ -535,10 +551,10 @@ class Operator(mesa.Agent):
         """Split a batch by provider (no work when the fleet lives on one provider)."""
         if len(self._providers_used) == 1:
             return [(next(iter(self._providers_used)), rows, demand)]
-        prov = self.model.accounts.provider[rows]
+        prov = self.world.accounts.provider[rows]
         return [(p, rows[prov == p], demand[prov == p]) for p in sorted(self._providers_used)]
 
     def _charge(self, item: str, usd: float) -> None:
         self.spend[item] += usd
         if self.total_spend >= self.budget and self.budget_exhausted_tick is None:
-            self.budget_exhausted_tick = self.model.clock.tick
+            self.budget_exhausted_tick = self.world.clock.tick

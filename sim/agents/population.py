@@ -10,7 +10,10 @@ active user's exchanges that day are Poisson with the user's own mean
 ``rate``, drawn once per user from a lognormal (median ``demand_median``,
 sigma ``demand_sigma``) or, when ``demand_tail_alpha > 0``, a Pareto with that
 index and the same median (heavy-tailed API and agent users). Within a day the
-demand follows a sinusoidal daily cycle (``daily_cycle_amplitude``).
+demand follows a sinusoidal daily cycle (``daily_cycle_amplitude``, peaking at
+``daily_cycle_peak_hour``). Existing users' accounts are aged uniformly on
+``[0, account_age_max_days]``; each user's traffic traits are Beta around the
+segment's means (``trait_concentration``).
 
 Resolution: with ``run.legit_resolution=day`` the whole day's demand is drawn
 and served at the day's first tick (no control in the stack acts on the hour
@@ -38,41 +41,62 @@ import numpy as np
 
 from ..world.accounts import ACTIVE, CLOSED
 from ..world.calendar import HOURS_PER_DAY
-from ..config import EXIT_TYPES, PopulationConfig, SegmentSpec
+from ..config import EXIT_TYPES, TIERS, DropOff, PopulationConfig, SegmentSpec
+from ..controls.identity_gating import Credential
 from .traits import beta_trait
 
 if TYPE_CHECKING:
-    from ..model import DistillationModel
+    from .world import World
 
-ACCOUNT_AGE_MAX_DAYS = 365  # existing users' account ages are uniform on [0, this]
+QUARTER_DAY = HOURS_PER_DAY // 4  # a sine peaks a quarter period after its zero
+DIRECT, VPN, CGNAT = (EXIT_TYPES.index(t) for t in ("direct", "vpn", "cgnat"))
 
 
-def daily_cycle(amplitude: float) -> np.ndarray:
-    """Share of a day's demand in each hour: a sinusoid peaking mid-afternoon."""
+def daily_cycle(amplitude: float, peak_hour: int) -> np.ndarray:
+    """Share of a day's demand in each hour: a sinusoid peaking at ``peak_hour``."""
     h = np.arange(HOURS_PER_DAY)
-    w = 1.0 + amplitude * np.sin(2 * np.pi * (h - 9) / HOURS_PER_DAY)
+    w = 1.0 + amplitude * np.sin(2 * np.pi * (h - (peak_hour - QUARTER_DAY)) / HOURS_PER_DAY)
     return w / w.sum()
 
 
+def initial_ages(rng: np.random.Generator, max_days: float, n: int) -> np.ndarray:
+    """``created_at`` ticks of ``n`` accounts that exist when the run starts: ages uniform on [0, ``max_days``]."""
+    return -np.ceil(rng.uniform(0, max_days * HOURS_PER_DAY, size=n)).astype(np.int32)
+
+
 class LegitimatePopulation(mesa.Agent):
-    """One segment of legitimate users across providers."""
+    """One segment of legitimate users across providers.
+
+    Besides its segment and the population's settings, it is given the sign-up
+    drop-off by tier (``costs.signup_dropoff``), the share of its users who fail
+    or abandon a re-verification (``policy.identity_gating.legit_reverify_failure``)
+    and ``by_day`` (``run.legit_resolution == "day"``).
+    """
 
     def __init__(
         self,
-        model: DistillationModel,
+        world: World,
         owner: int,
         segment: SegmentSpec,
         population: PopulationConfig,
         sample_by_provider: list[int],
         weight_by_provider: list[float],
+        *,
+        dropoff: DropOff,
+        reverify_failure: float,
+        by_day: bool,
     ) -> None:
-        super().__init__(model)
+        super().__init__(world)
+        self.world = world
         self.owner = owner
         self.segment = segment
         self.pop = population
-        self.stream = model.streams.generator(f"population/{segment.name}")
+        self.dropoff = dropoff
+        self.reverify_failure = reverify_failure
+        self.by_day = by_day
+        self.stream = world.streams.generator(f"population/{segment.name}")
         self.weight_by_provider = np.array(weight_by_provider)
-        self.cycle = daily_cycle(population.daily_cycle_amplitude)
+        self.cycle = daily_cycle(population.daily_cycle_amplitude, population.daily_cycle_peak_hour)
         self.rows = np.zeros(0, dtype=np.int64)
         self.signups_attempted = 0.0  # weighted (real users)
         self.signups_lost = 0.0  # weighted
@@ -81,8 +105,7 @@ class LegitimatePopulation(mesa.Agent):
         self._active_today = np.zeros(0, dtype=bool)
         for p, n in enumerate(sample_by_provider):
             if n > 0:
-                age = self.stream.uniform(0, ACCOUNT_AGE_MAX_DAYS * HOURS_PER_DAY, size=n)
-                self._add_users(p, n, created_at=-np.ceil(age).astype(np.int32))
+                self._add_users(p, n, created_at=initial_ages(self.stream, population.account_age_max_days, n))
 
     # ------------------------------------------------------------------ users
 
@@ -95,21 +118,21 @@ class LegitimatePopulation(mesa.Agent):
         return s.demand_median * np.exp(s.demand_sigma * self.stream.standard_normal(n))
 
     def _trait(self, mean: float, n: int) -> np.ndarray:
-        return beta_trait(self.stream, mean, n)
+        return beta_trait(self.stream, mean, n, self.pop.trait_concentration)
 
     def _add_users(self, provider: int, n: int, created_at: np.ndarray | int) -> np.ndarray:
-        model = self.model
+        world = self.world
         s = self.segment
-        rows = model.accounts.add(
+        rows = world.accounts.add(
             n,
             provider=provider,
             status=ACTIVE,
             created_at=created_at,
             active_from=created_at,
-            tier=model.providers[provider].required_tier,
-            payment=model.indicators.new("payment", n),
-            identity=model.indicators.new("identity", n),
-            device=model.indicators.new("device", n),
+            tier=world.providers[provider].sign_up_terms.tier,
+            payment=world.indicators.new("payment", n),
+            identity=world.indicators.new("identity", n),
+            device=world.indicators.new("device", n),
             coding_share=self._trait(s.coding_share, n),
             template_reuse=self._trait(s.template_reuse, n),
             cot_share=self._trait(s.cot_share, n),
@@ -126,34 +149,33 @@ class LegitimatePopulation(mesa.Agent):
 
     def _assign_exits(self, rows: np.ndarray, initial: bool) -> None:
         """Direct, VPN or CGNAT exits; VPN and CGNAT exits are shared by several users."""
-        model = self.model
-        table = model.accounts
+        world = self.world
+        table = world.accounts
         n = rows.size
         s = self.segment
         if initial:
             u = self.stream.random(n)
-            kind = np.where(u < s.vpn_share, 1, np.where(u < s.vpn_share + s.cgnat_share, 2, 0))
+            kind = np.where(u < s.vpn_share, VPN, np.where(u < s.vpn_share + s.cgnat_share, CGNAT, DIRECT))
         else:  # reconnecting without the VPN
-            kind = np.zeros(n, dtype=np.int64)
-        ids = model.indicators.new("network", n)
-        shared = kind > 0
+            kind = np.full(n, DIRECT, dtype=np.int64)
+        ids = world.indicators.new("network", n)
+        shared = kind != DIRECT
         if shared.any():
             pool = max(1, int(np.ceil(shared.sum() / self.pop.users_per_shared_exit)))
-            pool_ids = model.indicators.new("network", pool)
+            pool_ids = world.indicators.new("network", pool)
             ids[shared] = pool_ids[self.stream.integers(0, pool, size=int(shared.sum()))]
-        codes = np.array([EXIT_TYPES.index(t) for t in ("direct", "vpn", "cgnat")], dtype=np.int8)
         table.exit_id[rows] = ids
-        table.exit_type[rows] = codes[kind]
+        table.exit_type[rows] = kind
         for p in np.unique(table.provider[rows]):
-            model.providers[p].observe_new(rows[table.provider[rows] == p])
+            world.providers[p].observe_new(rows[table.provider[rows] == p])
 
     # ------------------------------------------------------------------ daily
 
     def start_day(self) -> None:
         """Reconnect refused users; new users sign up (or abandon at the gate)."""
-        model = self.model
-        table = model.accounts
-        if model.clock.tick == 0:
+        world = self.world
+        table = world.accounts
+        if world.clock.tick == 0:
             self._reverify()
         live = self.rows[table.status[self.rows] == ACTIVE]
         refused = live[table.refused_day[live] > 0]
@@ -167,46 +189,45 @@ class LegitimatePopulation(mesa.Agent):
             if n_here == 0:
                 continue
             applicants = int(self.stream.poisson(self.pop.signup_rate_per_day * n_here))
-            gate = model.providers[p].gating
-            lost = int(self.stream.binomial(applicants, getattr(model.cfg.costs.signup_dropoff, gate.tier_name)))
-            gate.verify(applicants - lost, fake=False, weight=weight)
-            if gate.screens_ownership:  # a real organisation refused in error by the ownership screen
-                refused = applicants - lost - gate.screen_ownership(applicants - lost, shell=False)
-                self.signups_lost_to_ownership_screen += refused * weight
-                lost += refused
+            provider = world.providers[p]
+            lost = int(self.stream.binomial(applicants, getattr(self.dropoff, TIERS[provider.sign_up_terms.tier])))
+            provider.verify_identities(applicants - lost, Credential.PERSONAL, weight=weight)
+            # A real organisation refused in error by the ownership screen (none refused where it does not run).
+            refused = applicants - lost - provider.screen_ownership(applicants - lost, shell=False)
+            self.signups_lost_to_ownership_screen += refused * weight
+            lost += refused
             self.signups_attempted += applicants * weight
             self.signups_lost += lost * weight
             if applicants - lost > 0:
-                self._add_users(p, applicants - lost, created_at=model.clock.tick)
+                self._add_users(p, applicants - lost, created_at=world.clock.tick)
         self._active_today = self.stream.random(self.rows.size) < table.active_prob[self.rows]
 
     def _reverify(self) -> None:
-        """Existing users re-verify at a new tier when the policy requires it."""
-        table = self.model.accounts
-        for p, provider in enumerate(self.model.providers):
-            gate = provider.gating
-            if not (gate.enabled and gate.cfg.reverify_existing):
+        """Existing users re-verify at a new tier when the provider announces it."""
+        table = self.world.accounts
+        for p, provider in enumerate(self.world.providers):
+            if not provider.sign_up_terms.reverify_existing:
                 continue
             here = self.rows[table.provider[self.rows] == p]
-            fail = here[self.stream.random(here.size) < gate.cfg.legit_reverify_failure]
-            gate.verify(here.size - fail.size, fake=False, weight=self.weight_by_provider[p])
+            fail = here[self.stream.random(here.size) < self.reverify_failure]
+            provider.verify_identities(here.size - fail.size, Credential.PERSONAL, weight=self.weight_by_provider[p])
             table.status[fail] = CLOSED
             self.lost_to_reverification += fail.size * self.weight_by_provider[p]
         self.rows = self.rows[table.status[self.rows] == ACTIVE]
 
     def present_documents(self, rows: np.ndarray) -> np.ndarray:
-        """Its users ``rows`` are asked to re-verify on a flag: each shows a genuine
-        document, unless they fail or abandon (``legit_reverify_failure``)."""
-        return np.full(rows.size, 1.0 - self.model.cfg.policy.identity_gating.legit_reverify_failure)
+        """Its users ``rows`` are asked to re-verify on a flag: each shows their own
+        document (the gate counts those who fail or abandon)."""
+        return np.full(rows.size, Credential.PERSONAL, dtype=np.int8)
 
     def send(self) -> None:
         """Today's demand (at the day's first tick) or this hour's demand."""
-        model = self.model
-        clock = model.clock
-        by_day = model.cfg.run.legit_resolution == "day"
+        world = self.world
+        clock = world.clock
+        by_day = self.by_day
         if by_day and not clock.is_day_start:
             return
-        table = model.accounts
+        table = world.accounts
         rows = self.rows
         share = 1.0 if by_day else self.cycle[clock.hour]
         ok = self._active_today & (table.status[rows] == ACTIVE)
@@ -216,6 +237,6 @@ class LegitimatePopulation(mesa.Agent):
             sel = table.provider[rows] == p
             if not sel.any():
                 continue
-            span = 24 if by_day else 1
-            batch = model.providers[p].serve(rows[sel], demand[sel], span, self.cycle if by_day else None)
-            model.ledger.book(attacker=False, batch=batch)
+            span = HOURS_PER_DAY if by_day else 1
+            batch = world.providers[p].serve(rows[sel], demand[sel], span, self.cycle if by_day else None)
+            world.ledger.book(attacker=False, batch=batch)

@@ -11,10 +11,11 @@ from ..world.accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
 from ..config import INDICATORS, PolicyConfig
 from ..controls import QUEUE_SOURCES, Control, DayContext, IdentityGating, Phase, TrafficBatch, build_stack
 from ..controls.detector import Detector
+from ..controls.identity_gating import Credential, SignUpTerms
 from ..controls.review import ReviewOutcome, ReviewQueue
 
 if TYPE_CHECKING:
-    from ..model import DistillationModel
+    from .world import DefenderWorld
 
 # Why an account was banned (the ``ban_reason`` bookkeeping of a provider).
 BAN_REASONS: tuple[str, ...] = ("review", "link_analysis", "sharing")
@@ -24,12 +25,13 @@ class Provider(mesa.Agent):
     """Serves traffic through its FILTER controls; at day end runs FLAG controls,
     human review, bans and PROPAGATE controls. Sees observable columns only."""
 
-    def __init__(self, model: DistillationModel, index: int, name: str, policy: PolicyConfig) -> None:
-        super().__init__(model)
+    def __init__(self, world: DefenderWorld, index: int, name: str, policy: PolicyConfig) -> None:
+        super().__init__(world)
+        self.world = world
         self.index = index
         self.name = name
-        self.view: ObservableAccounts = model.accounts.observable()
-        streams = model.streams
+        self.view: ObservableAccounts = world.accounts.observable()
+        streams = world.streams
         self.controls: list[Control] = build_stack(policy, index, streams)
         self.gating = IdentityGating(policy.identity_gating, streams.generator(f"provider/{index}/identity_gating"), streams, index)
         self.queue = ReviewQueue(
@@ -43,11 +45,20 @@ class Provider(mesa.Agent):
         self._propagators = [c for c in self.controls if Phase.PROPAGATE in c.phases]
         self.last_review = ReviewOutcome(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
         self._banned_today: list[np.ndarray] = []
+        self.sign_up_terms: SignUpTerms = self.gating.terms  # announced; fixed for the run
 
     @property
     def required_tier(self) -> int:
         """Identity tier a new account must pass (announced on the sign-up page)."""
-        return self.gating.tier
+        return self.sign_up_terms.tier
+
+    def verify_identities(self, attempts: int, credential: Credential, weight: float = 1.0) -> int:
+        """Applicants present ``attempts`` identities at the required tier; how many pass."""
+        return self.gating.verify(attempts, credential, weight)
+
+    def screen_ownership(self, passed: int, shell: bool) -> int:
+        """The organisations behind ``passed`` verified openings; how many the ownership screen lets through."""
+        return self.gating.screen_ownership(passed, shell)
 
     def observe_new(self, rows: np.ndarray) -> None:
         """Accounts ``rows`` were opened here or changed exit."""
@@ -60,7 +71,7 @@ class Provider(mesa.Agent):
         ``span_hours`` is 24 for a whole day's requests of accounts advanced a
         day at a time; ``profile`` then gives each hour's share.
         """
-        batch = TrafficBatch(self.view, rows, demand, self.model.clock, span_hours, profile)
+        batch = TrafficBatch(self.view, rows, demand, self.world.clock, span_hours, profile)
         for control in self._filters:
             control.apply(batch)
         v = self.view
@@ -74,33 +85,33 @@ class Provider(mesa.Agent):
 
     def end_day(self) -> None:
         """Detect, review, ban, propagate: the provider's end-of-day routine."""
-        model = self.model
+        world = self.world
         self._banned_today = []
         ctx = DayContext(
             view=self.view,
-            clock=model.clock,
+            clock=world.clock,
             provider=self.index,
             enqueue=self.enqueue,
             ban=self.ban,
             banned_today=np.zeros(0, dtype=np.int64),
-            indicator_sizes={k: model.indicators.size(k) for k in INDICATORS},
+            indicator_sizes={k: world.indicators.size(k) for k in INDICATORS},
         )
         for control in self._flaggers:
             control.apply(ctx)
         if self.gating.reverify_on_flag:  # flagged accounts show a document before review concludes
-            self.gating.reverify_flagged(self.view, self.index, model.present_documents, model.review_load)
-        outcome = self.queue.review(self.view, self.index, model.clock.tick, model.review_load)
+            self.gating.reverify_flagged(self.view, self.index, world.present_documents, world.review_load)
+        outcome = self.queue.review(self.view, self.index, world.clock.tick, world.review_load)
         self.last_review = outcome
         self.ban(outcome.rows[outcome.banned], "review")
         ctx.banned_today = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today
         for control in self._propagators:
             control.apply(ctx)
         if self._banned_today:
-            model.consortium.publish(self.index, np.concatenate(self._banned_today))
+            world.consortium.publish(self.index, np.concatenate(self._banned_today))
 
     def enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
         """Put accounts in the review queue, remembering which control sent them."""
-        self.queue.enqueue(self.view, rows, priority, self.model.clock.tick)
+        self.queue.enqueue(self.view, rows, priority, self.world.clock.tick)
         self.view.queued_by[rows] = QUEUE_SOURCES.index(source)
 
     def ban(self, rows: np.ndarray, reason: str) -> None:
@@ -111,6 +122,6 @@ class Provider(mesa.Agent):
             return
         v.status[rows] = BANNED
         v.queued[rows] = False
-        v.banned_at[rows] = self.model.clock.tick
+        v.banned_at[rows] = self.world.clock.tick
         v.ban_reason[rows] = BAN_REASONS.index(reason)
         self._banned_today.append(rows)

@@ -20,9 +20,11 @@ operator, at ``price_markup x`` the list API price.
 
 Each day the reseller rotates refused accounts to new exits, replaces banned
 ones after ``replacement_lead_days`` (the new accounts carry new customers),
-and updates its accounts' traffic traits to the day's mix:
-``trait = (1 - a) x legit trait + a x operator trait`` with ``a`` the
-operator share of yesterday's requests.
+and updates its accounts' traffic traits to the day's mix::
+
+    trait = (1 - sum_j a_j) x legit trait + sum_j a_j x trait of operator j
+
+with ``a_j`` operator ``j``'s share of yesterday's requests (what it routed).
 
 Collateral: banning a reseller account cuts off the customers on it. Each
 account is banned at most once and carries its own customers, so
@@ -47,43 +49,52 @@ import numpy as np
 
 from ..world.accounts import ACTIVE, BANNED, CLOSED, PENDING
 from ..world.calendar import HOURS_PER_DAY
-from ..config import EXIT_TYPES, ResellerConfig, ResellerKycConfig
+from ..config import EXIT_TYPES, PopulationConfig, ResellerConfig, ResellerKycConfig
 from ..controls import TrafficBatch
-from .population import ACCOUNT_AGE_MAX_DAYS, daily_cycle
+from ..controls.identity_gating import Credential
+from .population import daily_cycle, initial_ages
 from .traits import beta_trait
 
 if TYPE_CHECKING:
-    from ..model import DistillationModel
-    from .operator import Operator
+    from .world import RoutingCustomer, World
 
 TRAITS: tuple[str, ...] = ("coding_share", "template_reuse", "cot_share", "timing_regularity")
 
 
 class Reseller(mesa.Agent):
-    """One reseller service: its accounts, its legitimate customers, and the operators it carries."""
+    """One reseller service: its accounts, its legitimate customers, and the operators it carries.
+
+    ``customers`` is the legitimate population's configuration, for what the
+    reseller's customers share with other users: the daily cycle, the spread of
+    traits, the ages of accounts that exist when the run starts.
+    """
 
     def __init__(
         self,
-        model: DistillationModel,
+        world: World,
         owner: int,
         index: int,
         cfg: ResellerConfig,
         kyc: ResellerKycConfig,
-        cycle_amplitude: float,
+        customers: PopulationConfig,
     ) -> None:
-        super().__init__(model)
+        super().__init__(world)
+        self.world = world
         self.owner = owner
         self.index = index
         self.cfg = cfg
         self.kyc = kyc
-        self.stream = model.streams.generator(f"reseller/{index}")
-        self.cycle = daily_cycle(cycle_amplitude)
+        self._trait_concentration = customers.trait_concentration
+        self._account_age_max_days = customers.account_age_max_days
+        self.stream = world.streams.generator(f"reseller/{index}")
+        self.cycle = daily_cycle(customers.daily_cycle_amplitude, customers.daily_cycle_peak_hour)
         self.customers_per_account = cfg.legit_customers / (cfg.services * cfg.accounts_per_reseller)
         self.rows = np.zeros(0, dtype=np.int64)  # every account it ever held
         self.customers = np.zeros(0)  # real customers on each of ``rows``
         self._live = np.zeros(0, dtype=np.int64)
         self._legit_traits = {name: np.zeros(0) for name in TRAITS}
-        self._pending_ops: dict[Operator, int] = {}
+        self._pending_ops: dict[RoutingCustomer, int] = {}  # this hour's routed demand, by operator
+        self._routed_day: dict[RoutingCustomer, int] = {}  # routed requests since the day started, by operator
         self._offset = 0
         self.compliant = True  # with reseller_kyc: verifies its customers
         self.cut_off_by_kyc = 0.0  # customers of a non-compliant reseller when it lost access
@@ -93,7 +104,6 @@ class Reseller(mesa.Agent):
         self.op_requested = 0
         self.op_served = 0
         self.op_blocked_by_kyc = 0
-        self._op_req_day = 0
         self._legit_req_day = 0
         self.accounts_opened = 0
         self._closed = False  # lost access (reseller_kyc, non-compliant)
@@ -102,32 +112,34 @@ class Reseller(mesa.Agent):
     # ------------------------------------------------------------------ accounts
 
     def _open(self, n: int, initial: bool) -> None:
-        model = self.model
+        world = self.world
         cfg = self.cfg
-        clock = model.clock
-        provider = model.providers[cfg.provider]
-        provider.gating.verify(n, fake=False)  # a business with genuine papers
+        clock = world.clock
+        provider = world.providers[cfg.provider]
+        terms = provider.sign_up_terms
+        provider.verify_identities(n, Credential.BUSINESS)
         if initial:
-            created = -np.ceil(self.stream.uniform(0, ACCOUNT_AGE_MAX_DAYS * HOURS_PER_DAY, size=n)).astype(np.int32)
+            created = initial_ages(self.stream, self._account_age_max_days, n)
             status, active_from = ACTIVE, created
         else:
             created = clock.tick
             status = PENDING
-            active_from = clock.tick + math.ceil((cfg.replacement_lead_days + provider.gating.lead_days) * HOURS_PER_DAY)
-        reg = model.indicators
+            active_from = clock.tick + math.ceil((cfg.replacement_lead_days + terms.lead_days) * HOURS_PER_DAY)
+        reg = world.indicators
+        k = self._trait_concentration
         traits = {
-            "coding_share": beta_trait(self.stream, cfg.legit_coding_share, n),
-            "template_reuse": beta_trait(self.stream, cfg.legit_template_reuse, n),
-            "cot_share": beta_trait(self.stream, cfg.legit_cot_share, n),
-            "timing_regularity": beta_trait(self.stream, cfg.legit_timing_regularity, n),
+            "coding_share": beta_trait(self.stream, cfg.legit_coding_share, n, k),
+            "template_reuse": beta_trait(self.stream, cfg.legit_template_reuse, n, k),
+            "cot_share": beta_trait(self.stream, cfg.legit_cot_share, n, k),
+            "timing_regularity": beta_trait(self.stream, cfg.legit_timing_regularity, n, k),
         }
-        rows = model.accounts.add(
+        rows = world.accounts.add(
             n,
             provider=cfg.provider,
             status=status,
             created_at=created,
             active_from=active_from,
-            tier=provider.required_tier,
+            tier=terms.tier,
             payment=reg.blocks("payment", n, cfg.accounts_per_payment),
             identity=reg.new("identity", n),
             organisation=reg.blocks("organisation", n, n),
@@ -147,27 +159,32 @@ class Reseller(mesa.Agent):
         self._assign_exits(rows)
 
     def _assign_exits(self, rows: np.ndarray) -> None:
-        model = self.model
+        world = self.world
         per = self.cfg.accounts_per_exit
-        ids = model.indicators.new("network", -(-rows.size // per))
-        model.accounts.exit_id[rows] = np.repeat(ids, per)[: rows.size]
-        model.accounts.exit_type[rows] = EXIT_TYPES.index(self.cfg.exit_type)
-        model.providers[self.cfg.provider].observe_new(rows)
+        ids = world.indicators.new("network", -(-rows.size // per))
+        world.accounts.exit_id[rows] = np.repeat(ids, per)[: rows.size]
+        world.accounts.exit_type[rows] = EXIT_TYPES.index(self.cfg.exit_type)
+        world.providers[self.cfg.provider].observe_new(rows)
 
     @property
     def cut_off_by_bans(self) -> float:
         """Real customers on this reseller's banned accounts: each account is banned
         at most once and carries its own customers, so each is counted once."""
-        banned = self.model.accounts.status[self.rows] == BANNED
+        banned = self.world.accounts.status[self.rows] == BANNED
         return float(self.customers[banned].sum())
+
+    @property
+    def price_markup(self) -> float:
+        """Its price per exchange, as a multiple of the list API price."""
+        return self.cfg.price_markup
 
     # ------------------------------------------------------------------ daily
 
     def start_day(self) -> None:
         """KYC on the first day; lose access at the deadline; rotate, replace, re-mix traits."""
-        model = self.model
-        table = model.accounts
-        clock = model.clock
+        world = self.world
+        table = world.accounts
+        clock = world.clock
         if clock.tick == 0 and self.kyc.enabled:
             self._verify_customers()
         if self._closed:
@@ -183,21 +200,22 @@ class Reseller(mesa.Agent):
             self._assign_exits(blocked)
         if banned.size:
             self._open(banned.size, initial=False)
-        total = self._op_req_day + self._legit_req_day
-        a = self._op_req_day / total if total else 0.0
         if clock.tick > 0:
-            self._mix_traits(a)
-        self._op_req_day = self._legit_req_day = 0
+            self._mix_traits()
+        self._routed_day = {}
+        self._legit_req_day = 0
 
-    def _mix_traits(self, a: float) -> None:
-        """The accounts' observable traits follow the day's mix of traffic."""
-        table = self.model.accounts
-        ops = self.model.operators
-        if not ops:
-            return
-        op_traits = ops[0].traits
+    def _mix_traits(self) -> None:
+        """The accounts' observable traits follow yesterday's mix of traffic: each
+        operator's traits weighted by its share of the requests."""
+        table = self.world.accounts
+        total = sum(self._routed_day.values()) + self._legit_req_day
+        a = sum(self._routed_day.values()) / total if total else 0.0
+        shares = [(op.traits, n / total) for op, n in self._routed_day.items() if n]
         for name in TRAITS:
-            value = (1.0 - a) * self._legit_traits[name] + a * op_traits[name]
+            value = (1.0 - a) * self._legit_traits[name]
+            for traits, share in shares:
+                value = value + share * traits[name]
             getattr(table, name)[self.rows] = value
 
     def _verify_customers(self) -> None:
@@ -211,7 +229,7 @@ class Reseller(mesa.Agent):
         self.customers_per_account *= 1.0 - self.kyc.customer_dropoff
 
     def _lose_access(self) -> None:
-        table = self.model.accounts
+        table = self.world.accounts
         live = self._live[(table.status[self._live] == ACTIVE) | (table.status[self._live] == PENDING)]
         self.cut_off_by_kyc += float(self.customers[np.searchsorted(self.rows, live)].sum())
         table.status[live] = CLOSED
@@ -219,8 +237,8 @@ class Reseller(mesa.Agent):
         self._closed = True
 
     def present_documents(self, rows: np.ndarray) -> np.ndarray:
-        """Its accounts are asked to re-verify on a flag: a business with genuine papers passes."""
-        return np.ones(rows.size)
+        """Its accounts are asked to re-verify on a flag: it shows its business papers, as at opening."""
+        return np.full(rows.size, Credential.BUSINESS, dtype=np.int8)
 
     # ------------------------------------------------------------------ traffic
 
@@ -228,20 +246,20 @@ class Reseller(mesa.Agent):
         """Open for business with at least one account online."""
         if self._closed or self._live.size == 0:
             return False
-        return bool((self.model.accounts.status[self._live] == ACTIVE).any())
+        return bool((self.world.accounts.status[self._live] == ACTIVE).any())
 
-    def accept(self, operator: Operator, n: int) -> bool:
+    def accept(self, customer: RoutingCustomer, n: int) -> bool:
         """An operator routes ``n`` exchanges through this reseller this hour."""
         if n <= 0 or not self.can_accept():
             return False
-        self._pending_ops[operator] = self._pending_ops.get(operator, 0) + int(n)
+        self._pending_ops[customer] = self._pending_ops.get(customer, 0) + int(n)
         return True
 
     def send(self) -> None:
         """This hour's batch: customers' demand plus routed operator demand, through the provider."""
-        model = self.model
-        table = model.accounts
-        clock = model.clock
+        world = self.world
+        table = world.accounts
+        clock = world.clock
         pending = self._pending_ops
         self._pending_ops = {}
         if self._live.size:
@@ -262,7 +280,7 @@ class Reseller(mesa.Agent):
         self._offset = (self._offset + extra) % n
         op_d = base + (rank < extra).astype(np.int64)
         demand = legit_d + op_d
-        batch = model.providers[self.cfg.provider].serve(rows, demand)
+        batch = world.providers[self.cfg.provider].serve(rows, demand)
         refused = batch.refused
         op_ref = np.zeros(n, dtype=np.int64)
         hit = refused > 0
@@ -273,7 +291,8 @@ class Reseller(mesa.Agent):
         self.op_requested += asked
         self.op_served += op_served
         self.op_blocked_by_kyc += blocked
-        self._op_req_day += asked
+        for op, n_op in pending.items():
+            self._routed_day[op] = self._routed_day.get(op, 0) + n_op
         self._legit_req_day += int(legit_d.sum())
         if asked:
             self._book_operator(rows, op_d, op_ref, batch, blocked)
@@ -285,12 +304,12 @@ class Reseller(mesa.Agent):
 
     def _book_operator(self, rows: np.ndarray, op_d: np.ndarray, op_ref: np.ndarray, batch: TrafficBatch, blocked: int) -> None:
         """Book the operators' part of the batch (and what KYC stopped) as attacker traffic."""
-        model = self.model
-        view = model.accounts.observable()
+        world = self.world
+        view = world.accounts.observable()
         keep = op_d > 0
         if blocked:
             keep[0] = True
-        part = TrafficBatch(view, rows[keep], op_d[keep].copy(), model.clock)
+        part = TrafficBatch(view, rows[keep], op_d[keep].copy(), world.clock)
         if blocked:  # demand KYC stopped at the reseller: booked on its first account as refused
             part.demand[0] += blocked
             stopped = np.zeros(part.demand.size, dtype=np.int64)
@@ -302,4 +321,4 @@ class Reseller(mesa.Agent):
             part.refused += op_ref[keep]
             for name, k in batch.refused_by.items():
                 part.refused_by[name] = part.refused_by.get(name, 0) + k * mine / total_ref
-        model.ledger.book(attacker=True, batch=part)
+        world.ledger.book(attacker=True, batch=part)

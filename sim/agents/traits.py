@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-TRAIT_CONCENTRATION = 10.0  # Beta(m*k, (1-m)*k): per-account spread around the mean m; A
 
-
-def beta_trait(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
-    """``n`` values in [0, 1] with mean ``mean`` (constant at the ends 0 and 1)."""
+def beta_trait(rng: np.random.Generator, mean: float, n: int, concentration: float) -> np.ndarray:
+    """``n`` values in [0, 1] with mean ``mean``: ``Beta(mean x k, (1 - mean) x k)`` with
+    ``k = concentration`` (the larger ``k``, the closer accounts stay to the mean);
+    constant at the ends 0 and 1."""
     if mean <= 0.0 or mean >= 1.0:
         return np.full(n, min(max(mean, 0.0), 1.0))
-    k = TRAIT_CONCENTRATION
+    k = concentration
     return rng.beta(mean * k, (1.0 - mean) * k, size=n)

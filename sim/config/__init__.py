@@ -5,16 +5,40 @@ One module per branch of the tree (one Hydra config group each):
 strategy), ``policy`` (the defenders' controls), ``population`` (the
 legitimate users), ``costs`` (prices the attacker pays), ``run`` (fitted
 calibration values and numerics). :mod:`.fields` says how a field declares
-its allowed values, :mod:`.validate` checks them all before a run starts,
-:mod:`.convert` turns a composed Hydra config into a :class:`SimConfig`, and
-:mod:`.compose` composes one from Python exactly as the command line does.
+its allowed values and its role (:mod:`.roles` lists every declared field),
+:mod:`.validate` checks them all before a run starts, :mod:`.convert` turns
+a composed Hydra config into a :class:`SimConfig`, and :mod:`.compose`
+composes one from Python exactly as the command line does.
 """
 
 from .attacker import AttackerConfig, ProxyMix, ResellerRoutingConfig, ResponsesConfig
 from .convert import from_hydra
-from .costs import CostsConfig, DropOff, MarketConfig, ReadyAccountsConfig
+from .costs import (
+    CostsConfig,
+    DropOff,
+    MarketConfig,
+    ReadyAccountCapacity,
+    ReadyAccountPrices,
+    ReadyAccountsConfig,
+    SupplierCapacity,
+    price_per_exchange,
+)
 from .domain import CAPABILITIES, EXIT_TYPES, INDICATORS, PROXY_TYPES, TIERS, TierCosts, TierLeadDays, TierSupply
-from .fields import INF, ConfigError, between, count, nonneg, prob
+from .fields import (
+    INF,
+    LEVER,
+    ROLES,
+    SETTING,
+    STRATEGY,
+    UNCERTAINTY,
+    ConfigError,
+    between,
+    count,
+    declared,
+    limit,
+    nonneg,
+    prob,
+)
 from .policy import (
     AggregateCaps,
     AggregateReportingConfig,
@@ -32,6 +56,9 @@ from .policy import (
     SanctionsConfig,
     SharingConfig,
     ShutdownConfig,
+    UsageTier,
+    UsageTiersConfig,
+    VerificationCosts,
     VolumeCapConfig,
 )
 from .population import PopulationConfig, SegmentSpec
@@ -41,13 +68,16 @@ from .schema import SimConfig, to_dict, window_days
 from .validate import validate
 
 __all__ = [
-    "CAPABILITIES", "EXIT_TYPES", "INDICATORS", "INF", "PROXY_TYPES", "TIERS",
+    "CAPABILITIES", "EXIT_TYPES", "INDICATORS", "INF", "LEVER", "PROXY_TYPES", "ROLES", "SETTING", "STRATEGY", "TIERS",
+    "UNCERTAINTY",
     "AggregateCaps", "AggregateReportingConfig", "AttackerConfig", "CalibrationConfig", "ClusterThresholds",
     "ConfigError", "CostsConfig", "DetectorConfig", "DetectorWeights", "DropOff", "ExitMatchProb",
     "GeoFilterConfig", "IdentityGatingConfig", "LinkAnalysisConfig", "MarketConfig", "OperatorSpec",
     "OwnershipScreenConfig", "PolicyConfig", "PopulationConfig", "ProviderSpec", "ProxyMix",
-    "ReadyAccountsConfig", "ResellerConfig", "ResellerKycConfig", "ResellerRoutingConfig", "ResponsesConfig",
-    "ReviewConfig", "RunConfig", "SanctionsConfig", "ScenarioConfig", "SegmentSpec", "SharingConfig",
-    "ShutdownConfig", "SimConfig", "TierCosts", "TierLeadDays", "TierSupply", "VolumeCapConfig",
-    "between", "count", "from_hydra", "nonneg", "prob", "to_dict", "validate", "window_days",
+    "ReadyAccountCapacity", "ReadyAccountPrices", "ReadyAccountsConfig", "ResellerConfig", "ResellerKycConfig",
+    "ResellerRoutingConfig", "ResponsesConfig", "ReviewConfig", "RunConfig", "SanctionsConfig", "ScenarioConfig",
+    "SegmentSpec", "SharingConfig",
+    "ShutdownConfig", "SimConfig", "SupplierCapacity", "TierCosts", "TierLeadDays", "TierSupply",
+    "UsageTier", "UsageTiersConfig", "VerificationCosts", "VolumeCapConfig",
+    "between", "count", "declared", "from_hydra", "limit", "nonneg", "price_per_exchange", "prob", "to_dict", "validate", "window_days",
 ]

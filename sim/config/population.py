@@ -6,44 +6,87 @@ from dataclasses import dataclass, field
 
 from omegaconf import MISSING
 
-from .fields import between, count, nonneg, prob
+from .fields import SETTING, UNCERTAINTY, between, count, declared, nonneg, prob
 
 
 @dataclass
 class SegmentSpec:
-    """One segment of legitimate users (casual, developer, API business, evaluator)."""
+    """One segment of legitimate users (casual, developer, API business, evaluator).
 
-    name: str = MISSING
-    population_share: float = prob(0.25)  # share of real users
-    sample_share: float = prob(0.25)  # share of the simulated sample (stratified)
-    demand_median: float = between(5.0, 0.0)  # exchanges per active day
-    demand_sigma: float = nonneg(1.3)  # lognormal body
-    demand_tail_alpha: float = nonneg(0.0)  # >0: Pareto tail with this index
-    active_day_prob: float = prob(0.3)  # probability a user is active on a given day
-    coding_share: float = prob(0.4)
-    template_reuse: float = prob(0.05)
-    cot_share: float = prob(0.05)
-    timing_regularity: float = prob(0.1)
-    vpn_share: float = prob(0.28)
-    cgnat_share: float = prob(0.25)
+    The segments' values come from ``conf/population/``; their plausible ranges here span
+    every segment's value unless a field's description says otherwise.
+    """
+
+    name: str = declared(MISSING, role=SETTING, doc="Segment name (labels and random streams).")
+    population_share: float = prob(0.25, role=UNCERTAINTY, plausible=(0.0, 0.9), source="A",
+                                   doc="Share of the real users in this segment; the shares sum to 1.")
+    sample_share: float = prob(
+        0.25, role=SETTING, doc="Share of the simulated sample in this segment (stratification: changes the "
+                                "precision, not the answer).")
+    demand_median: float = between(5.0, 0.0, 1e6, role=UNCERTAINTY, plausible=(2.0, 100.0), source="A",
+                                   doc="Median exchanges per active day (CALIBRATION: median 5 for chat users).")
+    demand_sigma: float = nonneg(1.3, 10.0, role=UNCERTAINTY, plausible=(0.8, 1.8), source="A",
+                                 doc="Sigma of the lognormal body of daily demand; range chosen here.")
+    demand_tail_alpha: float = nonneg(
+        0.0, 100.0, role=UNCERTAINTY, plausible=(1.1, 2.5), source="A",
+        doc="Index of the Pareto tail of daily demand; 0 = no tail (lognormal only). The range is for the "
+            "heavy-tailed segments (API and agent users, 1.5 by default); analyses set it on those only.")
+    active_day_prob: float = prob(0.3, role=UNCERTAINTY, plausible=(0.1, 0.95), source="A",
+                                  doc="Probability that a user is active on a given day.")
+    coding_share: float = prob(
+        0.4, role=UNCERTAINTY, plausible=(0.2, 0.9), source="A",
+        doc="Coding share of the segment's traffic; segments spread around the population's ~0.40 "
+            "(C/R Economic Index: 0.33-0.50).")
+    template_reuse: float = prob(
+        0.05, role=UNCERTAINTY, plausible=(0.01, 0.5), source="A",
+        doc="Prompt-template reuse of the segment's traffic (CALIBRATION: 0.05-0.40 of users carry a widely shared "
+            "template).")
+    cot_share: float = prob(0.05, role=UNCERTAINTY, plausible=(0.01, 0.3), source="A",
+                            doc="Chain-of-thought elicitation share of the segment's traffic; range chosen here.")
+    timing_regularity: float = prob(
+        0.1, role=UNCERTAINTY, plausible=(0.05, 0.9), source="A",
+        doc="Timing regularity of the segment's traffic (C: 0.77 of API interactions are automated).")
+    vpn_share: float = prob(
+        0.28, role=UNCERTAINTY, plausible=(0.20, 0.35), source="R",
+        doc="Share of the segment's users on a VPN (surveys: 26-31%). The range is the population-wide share, the "
+            "casual segment's value; analyses scale every segment's share with it.")
+    cgnat_share: float = prob(0.25, role=UNCERTAINTY, plausible=(0.10, 0.50), source="A",
+                              doc="Share of the segment's users behind CGNAT or other shared addresses (CGNAT "
+                                  "at ~10% of fixed ISPs, far more on mobile). The range is the population-wide "
+                                  "share, the casual segment's value.")
 
 
 @dataclass
 class PopulationConfig:
     """The weighted sample of legitimate users standing for the real population."""
 
-    name: str = MISSING
-    sample_size: int = count(250_000)
-    signup_rate_per_day: float = prob(0.002)  # new sign-ups per day, share of users; A
-    users_per_shared_exit: float = between(20.0, 1.0)  # users behind one CGNAT or VPN exit; A
-    # Daily probability that a user whose requests were refused changes exit
-    # (turns off the VPN, reconnects); A.
-    reconnect_prob: float = prob(0.5)
-    # Probability that a residential/mobile proxy exit is a real user's address
-    # (proxies run on consumer connections); A, range 0.01-0.5.
-    proxy_exit_legit_overlap: float = prob(0.1)
-    # Peak-to-mean ratio of the sinusoidal daily cycle of legitimate demand.
-    daily_cycle_amplitude: float = prob(0.5)
+    name: str = declared(MISSING, role=SETTING, doc="Population preset name.")
+    sample_size: int = count(250_000, 0, 10**8, role=SETTING,
+                             doc="Legitimate accounts simulated (changes the precision, never the answer).")
+    signup_rate_per_day: float = prob(0.002, role=UNCERTAINTY, plausible=(0.0005, 0.005), source="A",
+                                      doc="New sign-ups per day, as a share of users; range chosen here.")
+    users_per_shared_exit: float = between(20.0, 1.0, 1e6, role=UNCERTAINTY, plausible=(5.0, 100.0), source="A",
+                                           doc="Users behind one CGNAT or VPN exit; range chosen here.")
+    reconnect_prob: float = prob(
+        0.5, role=UNCERTAINTY, plausible=(0.2, 0.9), source="A",
+        doc="Daily probability that a user whose requests were refused changes exit (turns off the VPN, "
+            "reconnects); range chosen here.")
+    proxy_exit_legit_overlap: float = prob(
+        0.1, role=UNCERTAINTY, plausible=(0.01, 0.5), source="A",
+        doc="Probability that a residential or mobile proxy exit is a real user's address (proxies run on consumer "
+            "connections).")
+    daily_cycle_amplitude: float = prob(0.5, role=UNCERTAINTY, plausible=(0.2, 0.8), source="A",
+                                        doc="Peak-to-mean ratio of the sinusoidal daily cycle of legitimate demand; "
+                                            "range chosen here.")
     segments: list[SegmentSpec] = field(default_factory=list)
-
-
+    daily_cycle_peak_hour: int = count(
+        15, 0, 23, role=UNCERTAINTY, plausible=(12, 20), source="A",
+        doc="Hour of the day (UTC) at which the daily cycle of legitimate demand peaks (mid-afternoon).")
+    trait_concentration: float = between(
+        10.0, 0.01, 1e4, role=UNCERTAINTY, plausible=(3.0, 50.0), source="A",
+        doc="How closely users' traffic traits keep to their segment's means: each user's trait is "
+            "Beta(m k, (1 - m) k) around the mean m, k this value; also the resellers' customers'.")
+    account_age_max_days: float = nonneg(
+        365.0, 3650.0, role=UNCERTAINTY, plausible=(90.0, 1095.0), source="A",
+        doc="Existing accounts' ages at the start are uniform on [0, this] days (users' and resellers' accounts; "
+            "the detector's young-account feature reads the age).")

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fields import nonneg
+from .domain import SCORE_LIMIT
+from .fields import SETTING, between, declared
 
 
 @dataclass
 class CalibrationConfig:
-    """Values fitted by experiments/calibrate.py (see docs/calibration.md)."""
+    """Values fitted by experiments/calibrate.py (see docs/calibration.md); the policy and
+    strategy configs read them, so an analysis varies the fields that read them, not these."""
 
-    detector_threshold: float = 4.0
-    footprint: float = nonneg(1.0)
+    detector_threshold: float = between(
+        4.0, -SCORE_LIMIT, SCORE_LIMIT, role=SETTING, source="E",
+        doc="Detector threshold fitted to a legitimate flag rate of 0.005 per account-month (read by "
+            "policy.detector.threshold in the status quo).")
+    footprint: float = between(
+        1.0, 0.0, 100.0, role=SETTING, source="E",
+        doc="Scale of the attacker's traffic traits fitted per scenario x strategy to the reported number of "
+            "accounts (read by attacker.footprint).")
 
 
 @dataclass
 class RunConfig:
     """Numerical settings that do not change results in distribution."""
 
-    # 'day': legitimate accounts advance a day at a time (principle 3);
-    # 'hour': hour by hour (slower; used to test that both agree).
-    legit_resolution: str = "day"
-    write_daily: bool = True
-
-
+    legit_resolution: str = declared(
+        "day", role=SETTING, choices=("day", "hour"),
+        doc="day: legitimate accounts advance a day at a time (principle 3); hour: hour by hour (slower; used to "
+            "test that both agree).")
+    write_daily: bool = declared(True, role=SETTING, doc="Whether a run writes its daily series.")

@@ -9,7 +9,7 @@ from typing import Any
 
 from .attacker import AttackerConfig
 from .costs import CostsConfig
-from .fields import count
+from .fields import SETTING, count
 from .policy import PolicyConfig
 from .population import PopulationConfig
 from .run import CalibrationConfig, RunConfig
@@ -20,7 +20,7 @@ from .scenario import ScenarioConfig
 class SimConfig:
     """The whole composed configuration of one run."""
 
-    seed: int = count(0)
+    seed: int = count(0, 0, 2**64 - 1, role=SETTING, doc="Root seed of the run's random streams (any 64-bit value).")
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     attacker: AttackerConfig = field(default_factory=AttackerConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)

@@ -1,4 +1,5 @@
-"""Validation of a composed config: every range and every cross-field rule.
+"""Validation of a composed config: every field's declared range or choices
+(:mod:`.fields`), and every cross-field rule.
 
 A bad value fails before a run starts, with a message that names the full
 key, the value and what is allowed.
@@ -11,7 +12,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from .domain import CAPABILITIES, INDICATORS, PROXY_TYPES, TIERS
+from .domain import CAPABILITIES, PROXY_TYPES, TIERS
 from .fields import ConfigError
 from .schema import SimConfig
 
@@ -22,13 +23,26 @@ def _fail(path: str, value: Any, allowed: str) -> ConfigError:
 
 def _check_range(path: str, value: Any, meta: dict) -> None:
     lo, hi = meta["range"]
+    kind = "an integer" if meta.get("integer") else "a number"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(path, value, f"a number in [{lo}, {hi}]")
-    if math.isnan(value) or not lo <= value <= hi:
-        kind = "an integer" if meta.get("integer") else "a number"
         raise _fail(path, value, f"{kind} in [{lo}, {hi}]")
-    if meta.get("integer") and float(value) != int(value):
-        raise _fail(path, value, f"an integer in [{lo}, {hi}]")
+    if math.isnan(value) or not lo <= value <= hi or (meta.get("integer") and float(value) != int(value)):
+        raise _fail(path, value, f"{kind} in [{lo}, {hi}]")
+
+
+def _check_declared(path: str, value: Any, meta: dict) -> None:
+    """A field's own declaration: its range or its choices, for each value of a dict or a list."""
+    if isinstance(value, dict):
+        items = [(f"{path}.{k}", v) for k, v in value.items()]
+    elif isinstance(value, (list, tuple)):
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        items = [(path, value)]
+    for sub, v in items:
+        if "range" in meta:
+            _check_range(sub, v, meta)
+        elif meta.get("choices") is not None:
+            _check_choice(sub, v, meta["choices"])
 
 
 def _walk(obj: Any, path: str) -> None:
@@ -36,17 +50,11 @@ def _walk(obj: Any, path: str) -> None:
         for f in dataclasses.fields(obj):
             value = getattr(obj, f.name)
             sub = f"{path}.{f.name}" if path else f.name
-            if "range" in f.metadata:
-                _check_range(sub, value, f.metadata)
+            _check_declared(sub, value, f.metadata)
             _walk(value, sub)
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
             _walk(item, f"{path}[{i}]")
-
-
-def _check_share(path: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise _fail(path, value, "a probability in [0, 1]")
 
 
 def _parse_date(path: str, value: str) -> dt.date:
@@ -65,6 +73,21 @@ def _check_sums_to_one(path: str, values: list[float]) -> None:
     total = sum(values)
     if values and abs(total - 1.0) > 1e-6:
         raise _fail(path, values, f"shares that sum to 1 (they sum to {total:.6g})")
+
+
+def _check_usage_tiers(tiers: list, enabled: bool) -> None:
+    """The first tier qualifies every account; each later one asks at least as much age and spend."""
+    key = "policy.usage_tiers.tiers"
+    if enabled and not tiers:
+        raise _fail(key, [], "at least one tier when policy.usage_tiers.enabled=true")
+    for name in ("min_age_days", "min_spend_usd"):
+        values = [getattr(t, name) for t in tiers]
+        if values and values[0] != 0:
+            raise _fail(f"{key}[0].{name}", values[0], "0: the first tier is every new account's")
+        for j in range(1, len(values)):
+            if values[j] < values[j - 1]:
+                raise _fail(f"{key}[{j}].{name}", values[j],
+                            f"at least {key}[{j - 1}].{name}={values[j - 1]:g} (tiers in ascending order)")
 
 
 def validate(cfg: SimConfig) -> SimConfig:
@@ -86,12 +109,9 @@ def validate(cfg: SimConfig) -> SimConfig:
         key = f"scenario.operators[{i}]"
         if len(op.provider_shares) != n_prov:
             raise _fail(f"{key}.provider_shares", op.provider_shares, f"one share per provider ({n_prov})")
-        for j, s in enumerate(op.provider_shares):
-            _check_share(f"{key}.provider_shares[{j}]", s)
         _check_sums_to_one(f"{key}.provider_shares", list(op.provider_shares))
-        for cap, s in op.capability_mix.items():
+        for cap in op.capability_mix:
             _check_choice(f"{key}.capability_mix", cap, CAPABILITIES)
-            _check_share(f"{key}.capability_mix.{cap}", s)
         _check_sums_to_one(f"{key}.capability_mix", list(op.capability_mix.values()))
     _check_sums_to_one("scenario.providers[*].legit_sample_share", [p.legit_sample_share for p in sc.providers])
     mix = cfg.attacker.proxy_mix
@@ -106,10 +126,9 @@ def validate(cfg: SimConfig) -> SimConfig:
         if s.vpn_share + s.cgnat_share > 1.0:
             raise _fail(f"population.segments[{i}].vpn_share", s.vpn_share, f"at most 1 - cgnat_share ({1 - s.cgnat_share:g})")
     pol = cfg.policy
+    _check_usage_tiers(pol.usage_tiers.tiers, pol.usage_tiers.enabled)
     gate = pol.identity_gating
-    _check_choice("policy.identity_gating.tier", gate.tier, TIERS)
     screen = gate.ownership_screen
-    _check_choice("policy.identity_gating.ownership_screen.min_tier", screen.min_tier, TIERS)
     if gate.reverify_on_flag and not gate.enabled:
         raise _fail("policy.identity_gating.reverify_on_flag", True, "true only with policy.identity_gating.enabled=true")
     if screen.enabled and not gate.enabled:
@@ -120,35 +139,19 @@ def validate(cfg: SimConfig) -> SimConfig:
                     f"a tier at or below policy.identity_gating.tier={gate.tier} ({allowed}); above it the screen never acts")
     if cfg.costs.market.ready_accounts.enabled and not cfg.costs.market.enabled:
         raise _fail("costs.market.ready_accounts.enabled", True, "true only with costs.market.enabled=true")
-    for ind in pol.link_analysis.ban_on:
-        _check_choice("policy.link_analysis.ban_on", ind, INDICATORS)
-    for ind in pol.link_analysis.review_on:
-        _check_choice("policy.link_analysis.review_on", ind, INDICATORS)
-    for ind in pol.sharing.indicators:
-        _check_choice("policy.sharing.indicators", ind, INDICATORS)
-    _check_choice("policy.sharing.action", pol.sharing.action, ("ban", "review"))
-    _check_choice("policy.volume_cap.mode", pol.volume_cap.mode, ("throttle", "flag"))
     for j, p in enumerate(pol.sharing.participants):
         if not 0 <= p < n_prov:
             raise _fail(f"policy.sharing.participants[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
-    for k, v in cfg.costs.proxy_per_gb.items():
+    for k in cfg.costs.proxy_per_gb:
         _check_choice("costs.proxy_per_gb", k, PROXY_TYPES)
-        if v < 0:
-            raise _fail(f"costs.proxy_per_gb.{k}", v, "a number in [0, inf]")
-    _check_choice("run.legit_resolution", cfg.run.legit_resolution, ("day", "hour"))
     rs = sc.resellers
-    _check_choice("scenario.resellers.exit_type", rs.exit_type, PROXY_TYPES)
     if rs.enabled and not rs.provider < n_prov:
         raise _fail("scenario.resellers.provider", rs.provider, f"a provider index in [0, {n_prov - 1}]")
     route = cfg.attacker.resellers
     if route.base_share > route.max_share:
         raise _fail("attacker.resellers.base_share", route.base_share, f"at most attacker.resellers.max_share ({route.max_share:g})")
-    for ind in pol.aggregate_reporting.cluster_on:
-        _check_choice("policy.aggregate_reporting.cluster_on", ind, INDICATORS)
     for j, p in enumerate(pol.shutdown.providers):
         if not 0 <= p < n_prov:
             raise _fail(f"policy.shutdown.providers[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
     return cfg
 
-
-# Indicator types an account carries (link analysis, sharing).

@@ -4,7 +4,7 @@ Formula, for an active account ``i`` with traffic on day ``d``::
 
     mu_i = w_volume * log10(1 + requests_i,d) + w_coding * coding_share_i
          + w_template * template_reuse_i + w_cot * cot_share_i
-         + w_timing * timing_regularity_i + w_young * exp(-age_i / 30 d)
+         + w_timing * timing_regularity_i + w_young * exp(-age_i / young_scale_days)
          + w_network * exit_matched_i
     score_i,d = mu_i + N(0, noise_sd)          flag  <=>  score_i,d > threshold
 
@@ -20,17 +20,12 @@ too, so the threshold trades blocked campaign against wrongful review load.
 from __future__ import annotations
 
 import numpy as np
-
-from scipy.special import ndtr
-
 from scipy.special import ndtr
 
 from ..world.accounts import ACTIVE, ObservableAccounts
 from ..world.calendar import HOURS_PER_DAY
 from ..config import DetectorConfig, DetectorWeights
 from .base import Control, DayContext, Phase
-
-AGE_SCALE_DAYS = 30.0
 
 
 def feature_score(view: ObservableAccounts, rows: np.ndarray, w: DetectorWeights, tick: int) -> np.ndarray:
@@ -42,7 +37,7 @@ def feature_score(view: ObservableAccounts, rows: np.ndarray, w: DetectorWeights
         + w.template * view.template_reuse[rows]
         + w.cot * view.cot_share[rows]
         + w.timing * view.timing_regularity[rows]
-        + w.young * np.exp(-age_days / AGE_SCALE_DAYS)
+        + w.young * np.exp(-age_days / w.young_scale_days)
         + w.network * view.exit_matched[rows]
     )
 

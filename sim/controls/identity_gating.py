@@ -21,22 +21,33 @@ Re-verification on a flag (``reverify_on_flag``): every live account in the
 provider's review queue that has not re-verified yet must present a
 government ID (the document tier) before review concludes. The provider asks
 (the observable ``reverified`` column records it); each account's owner
-answers with what it can present, as a pass probability (a genuine document
-passes unless the user abandons; a bought fake passes at
-``fake_document_pass_rate``; no document fails), and the check draws the
-outcome. A failed account is closed and leaves the queue; a passed one is
-marked at the document tier and is reviewed as usual.
+answers with what it holds (a :class:`Credential`), and the gate turns that
+into a chance to pass with its own parameters (a person's own document passes
+unless they fail or abandon, ``legit_reverify_failure``; a bought fake passes
+at ``fake_document_pass_rate``; a business's papers pass; nothing fails) and
+draws the outcome. A failed account is closed and leaves the queue; a passed
+one is marked at the document tier and is reviewed as usual.
 
 Ownership screen (``ownership_screen``): at openings at ``min_tier`` or above,
 the organisation behind the account is refused when found to be more than
 50% owned from an unsupported region: an operator's shell organisation with
 ``detect_prob`` (the identity it bought is wasted), a legitimate one in error
 with ``legit_false_reject`` (a sign-up lost).
+
+What an applicant knows of the gate is its :class:`SignUpTerms`: what the
+provider announces (tier, turnaround, accounts per identity, re-verification
+of existing accounts) and what the identity trade tells a buyer (how many
+identities good for each tier it can get a day, and the share of those bought
+for this tier that end with an account opened; the model assumes buyers know
+the going rate). Applicants never read the gate's configuration.
 """
 
 from __future__ import annotations
 
+import enum
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,8 +55,38 @@ from ..world.accounts import ACTIVE, CLOSED, PENDING, ObservableAccounts
 from ..config import TIERS, IdentityGatingConfig
 from ..world.streams import Streams
 
-DOCUMENT_TIERS = frozenset({TIERS.index("document"), TIERS.index("organisation")})
+EMAIL = TIERS.index("email")
 DOCUMENT = TIERS.index("document")
+DOCUMENT_TIERS = frozenset({DOCUMENT, TIERS.index("organisation")})
+NO_LIMIT = 1_000_000  # accounts per identity with the gate off: more than any fleet opens
+
+
+class Credential(enum.IntEnum):
+    """What an applicant or an account's owner presents when the gate checks an identity."""
+
+    NONE = 0  # nothing to show: fails a re-verification
+    FAKE = 1  # a bought fake: passes the document tiers at ``fake_document_pass_rate``
+    PERSONAL = 2  # a person's own document: a re-check fails or is abandoned with ``legit_reverify_failure``
+    BUSINESS = 3  # a registered business's papers: pass
+
+
+@dataclass(frozen=True)
+class SignUpTerms:
+    """What an applicant knows about opening accounts on one provider.
+
+    ``tier``, ``lead_days`` (the verification turnaround), ``max_accounts_per_identity``
+    and ``reverify_existing`` are what the provider announces; ``identities_per_day``
+    (by tier: identities good for it a buyer can get a day) and ``open_share`` (share
+    of the identities bought for ``tier`` that end with an account opened: the fakes'
+    pass rate times the ownership screen's) are what the identity trade tells a buyer.
+    """
+
+    tier: int
+    lead_days: float
+    max_accounts_per_identity: int
+    reverify_existing: bool
+    identities_per_day: tuple[float, ...]
+    open_share: float
 
 
 class IdentityGating:
@@ -57,12 +98,12 @@ class IdentityGating:
                  streams: Streams | None = None, provider: int = 0) -> None:
         self.cfg = cfg
         self.enabled = cfg.enabled
-        self.tier = TIERS.index(cfg.tier) if cfg.enabled else TIERS.index("email")
+        self.tier = TIERS.index(cfg.tier) if cfg.enabled else EMAIL
         self.tier_name = TIERS[self.tier]
         self.stream = rng
         self.verifications = 0.0  # real verifications performed
         self.cost_usd = 0.0
-        # Issue-5 additions, each with its own stream, built only when on (draws elsewhere unchanged).
+        # The ownership screen and re-verification each draw on a stream of their own, built only when on.
         screen = cfg.ownership_screen
         self.screens_ownership = bool(cfg.enabled and screen.enabled and self.tier >= TIERS.index(screen.min_tier))
         self.reverify_on_flag = bool(cfg.enabled and cfg.reverify_on_flag)
@@ -74,6 +115,10 @@ class IdentityGating:
         self.reverify_requests = 0.0  # real accounts asked to re-verify on a flag
         self.reverify_asked: list[np.ndarray] = []  # rows asked, one array per day
         self.reverify_closed: list[np.ndarray] = []  # rows closed for failing it, one array per day
+        self._reverify_pass = np.zeros(len(Credential))  # chance to pass a re-check, by credential
+        self._reverify_pass[Credential.FAKE] = cfg.fake_document_pass_rate
+        self._reverify_pass[Credential.PERSONAL] = 1.0 - cfg.legit_reverify_failure
+        self._reverify_pass[Credential.BUSINESS] = 1.0
 
     @property
     def lead_days(self) -> float:
@@ -81,22 +126,38 @@ class IdentityGating:
 
     @property
     def max_accounts_per_identity(self) -> int:
-        return self.cfg.max_accounts_per_identity if self.enabled else 1_000_000
+        return self.cfg.max_accounts_per_identity if self.enabled else NO_LIMIT
 
-    def verify(self, attempts: int, fake: bool, weight: float = 1.0) -> int:
+    @property
+    def terms(self) -> SignUpTerms:
+        """What an applicant knows about opening accounts here (see the module docstring)."""
+        fake_pass = self.cfg.fake_document_pass_rate if self.enabled and self.tier in DOCUMENT_TIERS else 1.0
+        supply = self.cfg.supply_per_day
+        return SignUpTerms(
+            tier=self.tier,
+            lead_days=self.lead_days,
+            max_accounts_per_identity=self.max_accounts_per_identity,
+            reverify_existing=bool(self.enabled and self.cfg.reverify_existing),
+            identities_per_day=tuple(getattr(supply, t) if self.enabled else math.inf for t in TIERS),
+            open_share=fake_pass * self.ownership_pass_prob,
+        )
+
+    def verify(self, attempts: int, credential: Credential, weight: float = 1.0) -> int:
         """Check ``attempts`` identities; return how many pass.
 
-        ``fake`` is a property of the documents presented (the vendor's check
-        responds to it), not something the provider knows about the applicant.
+        ``credential`` is what the applicants present (the vendor's check
+        responds to it), not something the provider knows about them: a fake
+        passes the document tiers at the pass rate, anything else passes (a
+        legitimate applicant's drop-off is the applicant's own, drawn before).
         ``weight`` is how many real applicants each attempt stands for.
         """
         if attempts <= 0:
             return 0
-        if self.tier == 0:  # an e-mail address is not an identity check
+        if self.tier == EMAIL:  # an e-mail address is not an identity check
             return attempts
         self.verifications += attempts * weight
         self.cost_usd += attempts * weight * getattr(self.cfg.cost_per_verification_usd, self.tier_name) * self.enabled
-        if fake and self.tier in DOCUMENT_TIERS and self.enabled:
+        if credential == Credential.FAKE and self.tier in DOCUMENT_TIERS and self.enabled:
             return int(self.stream.binomial(attempts, self.cfg.fake_document_pass_rate))
         return attempts
 
@@ -126,9 +187,10 @@ class IdentityGating:
     ) -> np.ndarray:
         """Ask every live queued account of ``provider`` not yet re-verified for a document.
 
-        ``present(rows)`` is the owners' answer: the chance that what each account
-        presents passes. ``load`` is how many real accounts each row stands for
-        (cost and counts only). Closes the accounts that fail; returns their rows.
+        ``present(rows)`` is the owners' answer: the :class:`Credential` each
+        account shows. ``load`` is how many real accounts each row stands for
+        (cost and counts only).
+        Closes the accounts that fail; returns their rows.
         """
         status = view.status
         rows = np.flatnonzero(view.queued & ~view.reverified & (view.provider == provider) & ((status == ACTIVE) | (status == PENDING)))
@@ -136,7 +198,7 @@ class IdentityGating:
             return rows
         view.reverified[rows] = True
         self.reverify_asked.append(rows)
-        passed = self.reverify_stream.random(rows.size) < present(rows)
+        passed = self.reverify_stream.random(rows.size) < self._reverify_pass[present(rows)]
         real = float(load[rows].sum())
         self.reverify_requests += real
         self.verifications += real

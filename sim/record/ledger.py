@@ -30,6 +30,15 @@ TICK_COLUMNS: tuple[str, ...] = (
 )
 
 
+def route_share(model: DistillationModel) -> float:
+    """Share of their demand the operators route through resellers: the mean of the
+    operators' shares weighted by their targets (what each plans to demand), so a small
+    campaign's share counts for little. One statistic for the daily series and the metrics."""
+    ops = model.operators
+    total = sum(op.target for op in ops)
+    return float(sum(op.target / total * op.route_share for op in ops)) if total else 0.0
+
+
 def reverification_totals(model: DistillationModel) -> dict[str, float]:
     """Re-verification on a flag so far, by side: attacker accounts asked and closed,
     legitimate users asked and lost (weighted; sampled users only), real accounts asked."""
@@ -47,7 +56,12 @@ def reverification_totals(model: DistillationModel) -> dict[str, float]:
 
 
 class Ledger:
-    """Per-tick traffic totals and one record per day."""
+    """Per-tick traffic totals and one record per day.
+
+    Besides the ticks it keeps what the metrics need split by window: the exchanges
+    served to the operators per provider (each day and within the window) and each
+    operator's harvest at the window's end.
+    """
 
     def __init__(self, model: DistillationModel) -> None:
         self.model = model
@@ -58,6 +72,11 @@ class Ledger:
         self._day_legit_weighted = np.zeros(3)
         self.legit_banned_expected = 0.0
         self.legit_flags_expected = 0.0  # real legitimate accounts flagged by the detector
+        providers = model.cfg.scenario.providers
+        self.provider_names: tuple[str, ...] = tuple(p.name for p in providers)
+        self._day_attacker_served = np.zeros(len(providers), dtype=np.int64)  # by provider
+        self.attacker_served_in_window = np.zeros(len(providers), dtype=np.int64)  # by provider
+        self.harvest_at_window_end: list[int] | None = None  # by operator, once the window has closed
 
     def book(self, attacker: bool, batch: TrafficBatch) -> None:
         """Record a served batch of requests."""
@@ -72,6 +91,9 @@ class Ledger:
             refused_rows = batch.rows[batch.refused > 0]
             table.ever_refused[refused_rows] = True
         if attacker:
+            if req > ref:
+                # A batch is one provider's (Provider.serve), so its first row names the provider.
+                self._day_attacker_served[self.model.accounts.provider[batch.rows[0]]] += req - ref
             for name, n in batch.refused_by.items():
                 self.refused_by[side][name] += n
             return
@@ -85,27 +107,34 @@ class Ledger:
             for name, n in batch.refused_by.items():
                 self.refused_by[side][name] += wref * n / ref
 
-    def _issue5_columns(self) -> dict:
-        """Daily columns of the market and the resellers, present only when they are on."""
+    def _market_columns(self) -> dict:
+        """The market's price, capacity and sales (ready-made accounts included when on sale)."""
         model = self.model
-        out: dict = {}
-        if model.market is not None:
-            out.update(model.market.day_record(model.providers[0].required_tier))
-        if model.providers and model.providers[0].gating.reverify_on_flag:
-            rv = reverification_totals(model)
-            out["reverification_requests_cum"] = rv["requests"]
-            out["reverification_attacker_closed_cum"] = rv["attacker_closed"]
-            out["legit_lost_to_reverification_cum"] = rv["legit_closed"] + float(sum(p.lost_to_reverification for p in model.populations))
-        if model.resellers:
-            table = model.accounts
-            rs = model.resellers
-            out["reseller_legit_requested_cum"] = float(sum(r.legit[0] for r in rs))
-            out["reseller_legit_refused_cum"] = float(sum(r.legit[2] for r in rs))
-            out["reseller_operator_served_cum"] = int(sum(r.op_served for r in rs))
-            out["reseller_accounts_banned_cum"] = int(sum(np.count_nonzero(table.status[r.rows] == BANNED) for r in rs))
-            out["legit_users_cut_off_by_reseller_bans_cum"] = float(sum(r.cut_off_by_bans for r in rs))
-            out["attacker_route_share"] = float(np.mean([op.route_share for op in model.operators])) if model.operators else 0.0
-        return out
+        return model.market.day_record(model.providers[0].required_tier)
+
+    def _reverification_columns(self) -> dict:
+        """Re-verification on a flag, to date."""
+        model = self.model
+        rv = reverification_totals(model)
+        return {
+            "reverification_requests_cum": rv["requests"],
+            "reverification_attacker_closed_cum": rv["attacker_closed"],
+            "legit_lost_to_reverification_cum": rv["legit_closed"] + float(sum(p.lost_to_reverification for p in model.populations)),
+        }
+
+    def _reseller_columns(self) -> dict:
+        """Resellers' mixed traffic, bans and cut-off customers to date, and the operators' routing."""
+        model = self.model
+        table = model.accounts
+        rs = model.resellers
+        return {
+            "reseller_legit_requested_cum": float(sum(r.legit[0] for r in rs)),
+            "reseller_legit_refused_cum": float(sum(r.legit[2] for r in rs)),
+            "reseller_operator_served_cum": int(sum(r.op_served for r in rs)),
+            "reseller_accounts_banned_cum": int(sum(np.count_nonzero(table.status[r.rows] == BANNED) for r in rs)),
+            "legit_users_cut_off_by_reseller_bans_cum": float(sum(r.cut_off_by_bans for r in rs)),
+            "attacker_route_share": route_share(model),
+        }
 
     def close_day(self) -> None:
         """Append today's record (called at the last tick of each day)."""
@@ -136,10 +165,16 @@ class Ledger:
         self.legit_flags_expected += flags
         self.legit_weighted += self._day_legit_weighted
         harvested = sum(op.harvested for op in model.operators)
+        served = self._day_attacker_served
+        if day < model.clock.window_days:
+            self.attacker_served_in_window += served
+        if day == model.clock.window_days - 1:
+            self.harvest_at_window_end = [op.harvested for op in model.operators]
         record = {
             "day": day,
             "date": model.clock.date_of(day).isoformat(),
             **{name: int(v) for name, v in zip(TICK_COLUMNS, traffic, strict=True)},
+            **{f"attacker_served_from_{name}": int(n) for name, n in zip(self.provider_names, served, strict=True)},
             "attacker_harvested_cum": int(harvested),
             "attacker_accounts_created_cum": int(sum(op.accounts_created for op in model.operators)),
             "attacker_accounts_active": int(np.count_nonzero(att & (table.status == ACTIVE))),
@@ -155,6 +190,13 @@ class Ledger:
             "reviews_done_cum": float(sum(p.queue.reviews_done for p in model.providers)),
             "review_queue_length": int(np.count_nonzero(table.queued)),
         }
-        record.update(self._issue5_columns())
+        # A mechanism that is off adds no column: a run without it keeps the columns it always had.
+        if model.market is not None:
+            record.update(self._market_columns())
+        if model.providers and model.providers[0].gating.reverify_on_flag:
+            record.update(self._reverification_columns())
+        if model.resellers:
+            record.update(self._reseller_columns())
         self.days.append(record)
         self._day_legit_weighted = np.zeros(3)
+        self._day_attacker_served = np.zeros(len(self.provider_names), dtype=np.int64)

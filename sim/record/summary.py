@@ -1,6 +1,12 @@
-"""A readable summary of one run's metrics, printed at the end of a run."""
+"""A readable summary of one run's metrics, printed at the end of a run.
+
+Which outcomes it shows is chosen here; their labels and units come from
+:mod:`sim.record.outcomes`.
+"""
 
 from __future__ import annotations
+
+from . import outcomes
 
 
 def _fmt(value) -> str:
@@ -15,30 +21,31 @@ def _fmt(value) -> str:
     return str(value)
 
 
-ROWS: tuple[tuple[str, str], ...] = (
-    ("exchanges_target", "campaign target (exchanges)"),
-    ("exchanges_demanded", "exchanges requested by the attacker"),
-    ("exchanges_harvested", "exchanges harvested in the window"),
-    ("campaign_blocked_share", "share of the campaign blocked"),
-    ("days_to_target", "days to reach the target"),
-    ("attacker_accounts_created", "attacker accounts created"),
-    ("attacker_accounts_banned", "attacker accounts banned"),
-    ("attacker_cost_usd", "attacker cost (USD)"),
-    ("attacker_cost_per_million_exchanges", "attacker cost per million exchanges (USD)"),
-    ("legit_users_wrongly_banned", "legitimate users wrongly banned (real users)"),
-    ("legit_users_wrongly_banned_expected_per_100k", "  expected, per 100k users"),
-    ("legit_exchanges_refused_share", "legitimate exchanges refused (share)"),
-    ("legit_users_refused_per_100k", "legitimate users refused at least once, per 100k"),
-    ("legit_signups_lost", "legitimate sign-ups lost (real users)"),
-    ("reviews_done", "human reviews done"),
-    ("runtime_seconds", "runtime (s)"),
+SHOWN: tuple[str, ...] = (
+    "exchanges_target",
+    "exchanges_demanded",
+    "exchanges_harvested",
+    "campaign_blocked_share",
+    "days_to_target",
+    "attacker_accounts_created",
+    "attacker_accounts_banned",
+    "attacker_cost_usd",
+    "attacker_cost_per_million_exchanges",
+    "legit_users_wrongly_banned",
+    "legit_users_wrongly_banned_expected_per_100k",
+    "legit_exchanges_refused_share",
+    "legit_users_refused_per_100k",
+    "legit_signups_lost",
+    "reviews_done",
+    "runtime_seconds",
 )
 
 
 def render(metrics: dict) -> str:
-    """The headline metrics as an aligned two-column table."""
+    """The headline metrics as an aligned two-column table: heading (label and unit), value."""
     head = f"{metrics.get('scenario')} | attacker={metrics.get('attacker')} | policy={metrics.get('policy')} | seed={metrics.get('seed')}"
-    width = max(len(label) for _, label in ROWS)
+    headings = [outcomes.get(name).heading for name in SHOWN]
+    width = max(len(h) for h in headings)
     lines = [head, "-" * len(head)]
-    lines += [f"{label:<{width}}  {_fmt(metrics.get(key))}" for key, label in ROWS]
+    lines += [f"{h:<{width}}  {_fmt(metrics.get(name))}" for h, name in zip(headings, SHOWN, strict=True)]
     return "\n".join(lines)

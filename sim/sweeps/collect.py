@@ -14,6 +14,10 @@ Writes ``SWEEP_DIR/runs.parquet``, one row per complete run directory under
 - provenance, prefixed ``prov.`` (git commit and dirty flag, package
   versions, host, pid, start/finish time, wall time, SLURM ids).
 
+Each column carries its description (and a metric its unit, direction and
+scope, from :mod:`sim.record.outcomes`) as Parquet field metadata
+(:func:`column_metadata`).
+
 Run-to-run noise is confined to :data:`RUNTIME_COLUMNS` and the ``prov.``
 columns (:func:`outcome_columns` leaves them out): the same sweep gives the
 same values in every other column on any launcher.
@@ -33,8 +37,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import failures, store
+from .files import CONFIG_FILE, METRICS_FILE, PROVENANCE_FILE, RUNS_DIR, TABLE_FILE
 
-TABLE_FILE = "runs.parquet"
 PROVENANCE_PREFIX = "prov."
 RUNTIME_COLUMNS: tuple[str, ...] = ("runtime_seconds",)
 # Rows are ordered by these (when present), then by identity: readable and deterministic.
@@ -71,7 +75,7 @@ def run_row(run_dir: Path, parsed: dict) -> dict:
     for key, value in parsed["metrics"].items():
         if key in row and key != "run_identity" and row[key] != value:
             # A metric that restates a config value (e.g. seed) must agree with it.
-            raise store.RunDirError(run_dir, [f"metrics.json {key}={value!r} disagrees with config.json {key}={row[key]!r}"])
+            raise store.RunDirError(run_dir, [f"{METRICS_FILE} {key}={value!r} disagrees with {CONFIG_FILE} {key}={row[key]!r}"])
         row[key] = value
     row.update({f"{PROVENANCE_PREFIX}{k}": v for k, v in flatten(provenance).items()})
     return row
@@ -80,6 +84,27 @@ def run_row(run_dir: Path, parsed: dict) -> dict:
 def outcome_columns(table: pd.DataFrame) -> list[str]:
     """The columns that must not depend on the launcher or the machine (no provenance, no runtimes)."""
     return [c for c in table.columns if not c.startswith(PROVENANCE_PREFIX) and c not in RUNTIME_COLUMNS]
+
+
+def column_metadata(columns: list[str]) -> dict[str, dict[str, str]]:
+    """Parquet field metadata of the runs table's columns: a metric's declaration, or what
+    the column is (identity, config value, overrides, provenance)."""
+    from ..record import outcomes  # the declarations only (no model import)
+
+    declared = outcomes.column_metadata(columns, outcomes.MECHANISMS)
+    out: dict[str, dict[str, str]] = {}
+    for c in columns:
+        if c in declared:
+            out[c] = declared[c]
+        elif c == "run_identity":
+            out[c] = {"unit": "", "description": "Hash of the run's resolved config: its directory name under runs/."}
+        elif c == "overrides":
+            out[c] = {"unit": "", "description": "The Hydra overrides of the sweep point, space-separated."}
+        elif c.startswith(PROVENANCE_PREFIX):
+            out[c] = {"unit": "", "description": f"Provenance: {c[len(PROVENANCE_PREFIX):]} ({PROVENANCE_FILE})."}
+        else:
+            out[c] = {"unit": "", "description": f"The run's config value {c} ({CONFIG_FILE}); lists as JSON."}
+    return out
 
 
 def collect(sweep_dir: Path) -> tuple[pd.DataFrame, dict[Path, list[str]], dict[Path, dict | None]]:
@@ -93,9 +118,9 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, dict[Path, list[str]], dict[
         FileNotFoundError: if ``sweep_dir`` has no ``runs/`` folder.
     """
     sweep_dir = Path(sweep_dir)
-    runs_root = sweep_dir / store.RUNS_DIR
+    runs_root = sweep_dir / RUNS_DIR
     if not runs_root.is_dir():
-        raise FileNotFoundError(f"sweep_dir={str(sweep_dir)!r} has no {store.RUNS_DIR}/ folder; expected the hydra.sweep.dir of a sweep")
+        raise FileNotFoundError(f"sweep_dir={str(sweep_dir)!r} has no {RUNS_DIR}/ folder; expected the hydra.sweep.dir of a sweep")
     rows: list[dict] = []
     bad: dict[Path, list[str]] = {}
     for run_dir in sorted(p for p in runs_root.iterdir() if not p.name.startswith(".")):
@@ -121,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = args.out or args.sweep_dir / TABLE_FILE
-    store.atomic_write_parquet(out, table)
+    store.atomic_write_parquet(out, table, column_metadata([str(c) for c in table.columns]))
     print(f"collected {len(table)} runs into {out}")
     for run_dir, problems in bad.items():
         print(f"BAD RUN {run_dir}: {'; '.join(problems)}", file=sys.stderr)

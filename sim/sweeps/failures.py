@@ -14,10 +14,9 @@ import json
 import traceback
 from pathlib import Path
 
+from .files import FAILURES_DIR
 from .store import atomic_write_json
 from .provenance import now_iso
-
-FAILURES_DIR = "failures"
 
 
 def failures_dir(sweep_dir: Path) -> Path:

@@ -26,11 +26,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import JOURNAL_DIR, SESSION_FILE
 from .store import atomic_write_json
 
 SESSION_ENV = "DISTILL_SIM_SWEEP_SESSION"
-JOURNAL_DIR = "journal"
-SESSION_FILE = "session.json"
 STATUSES: tuple[str, ...] = ("ok", "skipped", "failed")
 
 

@@ -28,17 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import SimConfig, to_dict
+from .files import CONFIG_FILE, DAILY_FILE, METRICS_FILE, PROVENANCE_FILE, RUNS_DIR
 
 if TYPE_CHECKING:  # imported where used: see the module docstring
     import pandas as pd
 
     from ..runner import RunResult
-
-METRICS_FILE = "metrics.json"
-DAILY_FILE = "daily.parquet"
-CONFIG_FILE = "config.json"
-PROVENANCE_FILE = "provenance.json"
-RUNS_DIR = "runs"
 
 
 def _json_safe(value):
@@ -66,12 +61,23 @@ def atomic_write_json(path: Path, obj: dict) -> None:
     _atomic_write_bytes(path, (data + "\n").encode("utf-8"))
 
 
-def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
+def atomic_write_parquet(path: Path, frame: pd.DataFrame, columns: dict[str, dict[str, str]] | None = None) -> None:
+    """Write ``frame`` (without its index); ``columns`` gives a column's Parquet field
+    metadata (e.g. its unit and description; :mod:`sim.record.outcomes`), which pandas
+    ignores on reading."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if columns:
+            fields = [f.with_metadata({k.encode(): v.encode() for k, v in columns[f.name].items()}) if f.name in columns else f
+                      for f in table.schema]
+            table = table.cast(pa.schema(fields, metadata=table.schema.metadata))
+        pq.write_table(table, tmp)
         with open(tmp, "rb") as fh:  # flush to disk before the rename, as for JSON
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -100,7 +106,9 @@ def write_run(run_dir: Path, cfg: SimConfig, result: RunResult, provenance: dict
     identity = _identity_of(config)
     atomic_write_json(run_dir / CONFIG_FILE, {"run_identity": identity, **config})
     if cfg.run.write_daily:
-        atomic_write_parquet(run_dir / DAILY_FILE, result.daily)
+        from ..record import outcomes  # the declarations of the daily series (no model import)
+
+        atomic_write_parquet(run_dir / DAILY_FILE, result.daily, outcomes.column_metadata(result.daily.columns, outcomes.DAILY))
     if provenance is not None:
         atomic_write_json(run_dir / PROVENANCE_FILE, {"run_identity": identity, **provenance})
     atomic_write_json(run_dir / METRICS_FILE, {"run_identity": identity, **result.metrics})
@@ -174,7 +182,7 @@ def read_run(run_dir: Path) -> dict:
         stated = config.get("run_identity")
         actual = _identity_of({k: v for k, v in config.items() if k != "run_identity"})
         if stated != actual:
-            problems.append(f"config.json hashes to {actual!r}, not to its run_identity={stated!r} (edited or corrupted)")
+            problems.append(f"{CONFIG_FILE} hashes to {actual!r}, not to its run_identity={stated!r} (edited or corrupted)")
     provenance = _read_json_object(run_dir / PROVENANCE_FILE, problems)
     _check_identity(PROVENANCE_FILE, provenance, expected, problems)
     daily = None

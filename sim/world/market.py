@@ -29,6 +29,10 @@ tier (``Operator._buy_ready_accounts``). Their price noise has its own stream
 (``market/ready_accounts``), so switching them on leaves the identity prices'
 draws unchanged.
 
+The suppliers know which accounts are the operators' (they sold them the
+identities): the market reads the ``is_attacker`` column of the account table
+for ``e``, as an operator reads its own rows.
+
 With ``costs.market.enabled=false`` this object is never built: the operator
 buys at the fixed ``costs.identity`` price within ``supply_per_day``, exactly
 as before.
@@ -37,26 +41,23 @@ as before.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from .accounts import ACTIVE, BANNED, PENDING
-from .calendar import HOURS_PER_DAY
+from .accounts import ACTIVE, BANNED, PENDING, AccountTable
+from .calendar import HOURS_PER_DAY, Clock
+from .streams import Streams
 from ..config import TIERS, CostsConfig, MarketConfig
-
-if TYPE_CHECKING:
-    from ..model import DistillationModel
 
 
 class AccountMarket:
     """Prices and daily capacities of identities at each tier."""
 
-    def __init__(self, model: DistillationModel, cfg: MarketConfig, costs: CostsConfig) -> None:
-        self.model = model
+    def __init__(self, cfg: MarketConfig, costs: CostsConfig, streams: Streams, accounts: AccountTable, clock: Clock) -> None:
         self.cfg = cfg
         self.costs = costs
-        self.stream = model.streams.generator("market")
+        self.accounts = accounts
+        self.clock = clock
+        self.stream = streams.generator("market")
         self.e_history: list[float] = []
         self.e_bar = 0.0
         self.multiplier = 1.0
@@ -66,7 +67,7 @@ class AccountMarket:
         self.bought_total = np.zeros(len(TIERS))
         # Ready-made verified accounts (None when off: no stream, no columns).
         self.ready = cfg.ready_accounts if cfg.ready_accounts.enabled else None
-        self.ready_stream = model.streams.generator("market/ready_accounts") if self.ready is not None else None
+        self.ready_stream = streams.generator("market/ready_accounts") if self.ready is not None else None
         self.ready_multiplier = 1.0
         self.ready_capacity_factor = 1.0
         self.ready_bought_today = np.zeros(len(TIERS))
@@ -79,15 +80,19 @@ class AccountMarket:
         """Ready-made verified accounts are on sale."""
         return self.ready is not None
 
+    @property
+    def ready_age_days(self) -> float:
+        """Age of the ready-made accounts on sale (days)."""
+        return self.ready.age_days
+
     def start_day(self) -> None:
         """Observe yesterday's bans on the operators' accounts; set today's price and capacity."""
-        model = self.model
         cfg = self.cfg
-        table = model.accounts
-        if model.clock.tick > 0:
-            t0 = model.clock.tick - HOURS_PER_DAY
+        table = self.accounts
+        if self.clock.tick > 0:
+            t0 = self.clock.tick - HOURS_PER_DAY
             e = 0.0
-            rows = np.concatenate([op.rows for op in model.operators]) if model.operators else np.zeros(0, np.int64)
+            rows = np.flatnonzero(table.is_attacker)
             if rows.size:
                 st = table.status[rows]
                 banned = np.count_nonzero((st == BANNED) & (table.banned_at[rows] >= t0))

@@ -23,31 +23,39 @@ of a full campaign. Expected harvest over the horizon:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
 
 from ..config import SanctionsConfig, SimConfig
 
-if TYPE_CHECKING:
-    from ..model import DistillationModel
+
+class Designee(Protocol):
+    """What a designation acts on: an actor whose remaining budget can be cut."""
+
+    def cut_budget(self, share: float) -> None:
+        """Lose ``share`` of the budget not yet spent."""
 
 
 class Sanctions:
-    """Designations inside one run."""
+    """Designations inside one run: each actor is designated with ``probability_per_campaign``
+    (one draw per actor on the ``sanctions`` stream), in force ``designation_lag_days`` after the
+    campaign starts."""
 
-    def __init__(self, model: DistillationModel, cfg: SanctionsConfig) -> None:
-        self.model = model
+    def __init__(self, cfg: SanctionsConfig, actors: Sequence[Designee], stream: np.random.Generator) -> None:
         self.cfg = cfg
-        stream = model.streams.generator("sanctions")
-        self.designated = [bool(stream.random() < cfg.probability_per_campaign) for _ in model.operators]
+        self.actors = list(actors)
+        self.designated = [bool(stream.random() < cfg.probability_per_campaign) for _ in self.actors]
         self.designation_day: int | None = None
 
-    def start_day(self) -> None:
-        day = self.model.clock.day
+    def start_day(self, day: int) -> None:
+        """Apply a designation whose lag has passed by ``day`` (once)."""
         if self.designation_day is not None or day < self.cfg.designation_lag_days:
             return
-        for op, designated in zip(self.model.operators, self.designated, strict=True):
+        for actor, designated in zip(self.actors, self.designated, strict=True):
             if designated:
-                op.budget = op.total_spend + (op.budget - op.total_spend) * (1.0 - self.cfg.budget_cut)
+                actor.cut_budget(self.cfg.budget_cut)
                 self.designation_day = day
 
 
