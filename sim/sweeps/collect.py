@@ -66,7 +66,7 @@ def run_row(run_dir: Path, parsed: dict) -> dict:
         RunDirError: if a metric that restates a config value (e.g. ``seed``)
             disagrees with it.
     """
-    config = dict(parsed["config"])
+    config = store.from_strict_json(dict(parsed["config"]))  # "inf" (no limit) back to a number
     identity = config.pop("run_identity")
     row: dict = {"run_identity": identity, **flatten(config)}
     provenance = dict(parsed["provenance"] or {})

@@ -7,6 +7,12 @@ written to a temporary name in the same directory, flushed to disk and
 renamed, so a killed run never leaves a half file under a final name, and
 ``metrics.json`` being present marks a finished run.
 
+The files are for colleagues too: they take the permissions the umask gives
+(0644 typically, not the 0600 of a temporary file), JSON is strict (infinity,
+which means "no limit" in a config, is written as the string ``"inf"``; a
+number that is not finite in metrics as ``null``), and a daily series' dates
+are Parquet dates.
+
 In a sweep, a run's directory is content-addressed:
 ``<sweep_dir>/runs/<run_identity>/`` (:func:`run_dir`), which is what lets a
 re-run skip finished runs (:func:`check_run`) on any launcher.
@@ -36,16 +42,43 @@ if TYPE_CHECKING:  # imported where used: see the module docstring
     from ..runner import RunResult
 
 
-def _json_safe(value):
+INFINITY = "inf"  # how strict JSON files here spell an infinite value ("no limit")
+
+
+def strict_json(value):
+    """``value`` with every non-finite float made valid JSON: +-inf as ``"inf"`` / ``"-inf"``, NaN as None."""
     if isinstance(value, float) and not math.isfinite(value):
-        return None
+        return None if math.isnan(value) else (INFINITY if value > 0 else f"-{INFINITY}")
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
     return value
+
+
+def from_strict_json(value):
+    """The inverse of :func:`strict_json` for infinities (``"inf"`` -> ``float('inf')``)."""
+    if value == INFINITY or value == f"-{INFINITY}":
+        return float(value)
+    if isinstance(value, dict):
+        return {k: from_strict_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_strict_json(v) for v in value]
+    return value
+
+
+def _file_mode() -> int:
+    """The permissions a new file gets from this process's umask (read without changing it for long)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -57,7 +90,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: Path, obj: dict) -> None:
-    data = json.dumps({k: _json_safe(v) for k, v in obj.items()}, indent=2, sort_keys=False)
+    data = json.dumps(strict_json(obj), indent=2, sort_keys=False, allow_nan=False)
     _atomic_write_bytes(path, (data + "\n").encode("utf-8"))
 
 
@@ -65,13 +98,17 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame, columns: dict[str, dic
     """Write ``frame`` (without its index); ``columns`` gives a column's Parquet field
     metadata (e.g. its unit and description; :mod:`sim.record.outcomes`), which pandas
     ignores on reading."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, _file_mode())
     os.close(fd)
     try:
+        if "date" in frame.columns and pd.api.types.is_string_dtype(frame["date"]):  # ISO strings -> Parquet dates
+            frame = frame.assign(date=pd.to_datetime(frame["date"]).dt.date)
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if columns:
             fields = [f.with_metadata({k.encode(): v.encode() for k, v in columns[f.name].items()}) if f.name in columns else f
@@ -88,11 +125,11 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame, columns: dict[str, dic
 
 def run_identity(cfg: SimConfig) -> str:
     """A stable hash of the resolved simulation config (not of Hydra's paths)."""
-    return _identity_of(to_dict(cfg))
+    return _identity_of(strict_json(to_dict(cfg)))
 
 
 def _identity_of(config: dict) -> str:
-    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
@@ -102,7 +139,7 @@ def write_run(run_dir: Path, cfg: SimConfig, result: RunResult, provenance: dict
     Metrics go last: their presence marks a complete run (see :func:`check_run`).
     ``provenance`` (see :mod:`sim.sweeps.provenance`) is written when given.
     """
-    config = to_dict(cfg)
+    config = strict_json(to_dict(cfg))
     identity = _identity_of(config)
     atomic_write_json(run_dir / CONFIG_FILE, {"run_identity": identity, **config})
     if cfg.run.write_daily:
