@@ -79,4 +79,20 @@ def main() -> None:
     """Console entry point."""
     register_configs()
     refuse_bad_overrides(sys.argv[1:])
-    hydra.main(config_path=config_dir(), config_name="config", version_base="1.3")(_app)()
+    try:
+        hydra.main(config_path=config_dir(), config_name="config", version_base="1.3")(_app)()
+    except KeyboardInterrupt:
+        print(f"\ndistill-sim: interrupted{_sweep_state()}", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def _sweep_state() -> str:
+    """How far an interrupted sweep got, and how to resume it ('' for a single run)."""
+    from .sweeps import progress
+
+    session, sweep_dir = os.environ.get(progress.SESSION_ENV), os.environ.get(progress.SWEEP_DIR_ENV)
+    if not session or not sweep_dir:
+        return ""
+    state = progress.read_session(Path(sweep_dir), session)
+    total = "?" if state.total is None else state.total
+    return f": {len(state.ended)} of {total} runs done; run the same command again to resume (finished runs are kept)"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
@@ -310,3 +311,43 @@ def test_the_launching_process_does_not_import_the_model():
             "print(sorted(m for m in ('mesa', 'scipy', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_progress_command_recognises_a_dead_sweep(tmp_path: Path) -> None:
+    """A session that never finished, whose launching process is gone, is reported stopped
+    with how to resume, not as running with time left."""
+    import time as _time
+
+    from sim.sweeps.files import HEARTBEAT_FILE
+
+    session = "20260101T000000-1"
+    folder = progress.start_session(tmp_path, session, total=4, overrides=["+sweep=smoke"])
+    journal = progress.RunJournal(folder)
+    journal.started("aaaa", [])
+    journal.ended("aaaa", "ok", [], 1.0, "here")
+    assert not progress.read_session(tmp_path, session).stopped(_time.time())  # just started, alive
+    store.atomic_write_json(folder / HEARTBEAT_FILE, {"time": _time.time() - 3600})
+    meta = json.loads((folder / "session.json").read_text())
+    store.atomic_write_json(folder / "session.json", {**meta, "pid": 2**22 + 12345})  # no such process
+    state = progress.read_session(tmp_path, session)
+    line = progress.progress_line(state, _time.time())
+    assert state.stopped(_time.time()) and line.startswith("stopped: 1 of 4 runs done") and "resume" in line
+    progress.finish_session(tmp_path, session)
+    assert not progress.read_session(tmp_path, session).stopped(_time.time())
+
+
+def test_ctrl_c_in_a_sweep_says_how_far_it_got_and_how_to_resume(tmp_path: Path) -> None:
+    sweep_dir = tmp_path / "sweep"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "-m", "+sweep=smoke", f"hydra.sweep.dir={sweep_dir}", "hydra.launcher.n_jobs=1",
+         "seed=range(0,12)"],
+        cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(sweep_dir.glob("journal/*/*.end.json")):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert re.search(r"interrupted: \d+ of 24 runs done; run the same command again to resume", err), err

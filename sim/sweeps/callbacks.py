@@ -95,6 +95,7 @@ class SweepJournal(Callback):
         progress.start_session(self._sweep_dir, self._session, total, overrides)
         # The runs learn their session from the environment: loky workers and sbatch inherit it.
         os.environ[progress.SESSION_ENV] = self._session
+        os.environ[progress.SWEEP_DIR_ENV] = str(self._sweep_dir)
         print(f"sweep {self._sweep_dir}: {'?' if total is None else total} runs planned, session {self._session}", flush=True)
         self._watcher = threading.Thread(target=self._watch, name="sweep-progress", daemon=True)
         self._watcher.start()
@@ -111,13 +112,20 @@ class SweepJournal(Callback):
         ok, skipped, failed = state.count("ok"), state.count("skipped"), state.count("failed")
         missing = max(state.total - len(state.ended), 0) if state.total is not None else 0
         print(self._summary(state, ok, skipped, failed, missing), flush=True)
+        progress.finish_session(self._sweep_dir, self._session)
         os.environ.pop(progress.SESSION_ENV, None)
+        os.environ.pop(progress.SWEEP_DIR_ENV, None)
         if self.fail_exit and (failed or missing):
             raise SystemExit(1)
 
     def _watch(self) -> None:
+        assert self._sweep_dir is not None and self._session is not None
+        last_beat = time.time()
         while not self._stop.wait(self.poll_seconds):
             self._report_new()
+            if time.time() - last_beat >= progress.HEARTBEAT_SECONDS:
+                progress.beat(self._sweep_dir, self._session)
+                last_beat = time.time()
 
     def _report_new(self) -> None:
         assert self._sweep_dir is not None and self._session is not None

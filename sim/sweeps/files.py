@@ -11,7 +11,7 @@ schema, let alone the model. A sweep folder::
         provenance.json    who, where and which code produced the run
         metrics.json       the run's flat metrics record; written last, so it marks a finished run
       failures/<key>.json  the failure ledger: one entry per run that raised
-      journal/<session>/   one folder per invocation: session.json and each run's start/end records
+      journal/<session>/   one folder per invocation: session.json, heartbeat.json and each run's start/end records
       runs.parquet         the collected table, one row per complete run
 """
 
@@ -23,4 +23,5 @@ METRICS_FILE = "metrics.json"
 FAILURES_DIR = "failures"
 JOURNAL_DIR = "journal"
 SESSION_FILE = "session.json"
+HEARTBEAT_FILE = "heartbeat.json"  # in a session folder: the launching process is alive as of its time
 TABLE_FILE = "runs.parquet"

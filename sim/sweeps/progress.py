@@ -13,6 +13,12 @@ environment variable :data:`SESSION_ENV` (set by :mod:`sim.sweeps.callbacks`; lo
 workers and ``sbatch`` both inherit the environment). Without it, runs keep
 no journal.
 
+While a session runs, its launching process rewrites ``heartbeat.json`` every
+:data:`HEARTBEAT_SECONDS`; at the end it records ``finished`` in
+``session.json``. A session that has not finished and whose heartbeat is older
+than :data:`STALE_SECONDS` (or whose launching process is gone, on the same
+host) has stopped: killed, interrupted or lost with its node.
+
 ``python -m sim.sweeps.progress SWEEP_DIR`` prints the state of the latest session.
 """
 
@@ -21,16 +27,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import JOURNAL_DIR, SESSION_FILE
+from .files import HEARTBEAT_FILE, JOURNAL_DIR, SESSION_FILE
 from .store import atomic_write_json
 
 SESSION_ENV = "DISTILL_SIM_SWEEP_SESSION"
+SWEEP_DIR_ENV = "DISTILL_SIM_SWEEP_DIR"  # the launching process's sweep folder (for its Ctrl-C message)
 STATUSES: tuple[str, ...] = ("ok", "skipped", "failed")
+HEARTBEAT_SECONDS = 10.0
+STALE_SECONDS = 60.0  # no heartbeat for this long: the launching process is gone
 
 
 def new_session_id() -> str:
@@ -47,8 +57,22 @@ def start_session(sweep_dir: Path, session: str, total: int | None, overrides: l
     """Create a session's folder and record when it started and how many runs it plans."""
     folder = session_dir(sweep_dir, session)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(folder / SESSION_FILE, {"session": session, "started": time.time(), "total": total, "overrides": overrides})
+    atomic_write_json(folder / SESSION_FILE, {"session": session, "started": time.time(), "total": total, "overrides": overrides,
+                                              "host": socket.gethostname(), "pid": os.getpid()})
+    beat(sweep_dir, session)
     return folder
+
+
+def beat(sweep_dir: Path, session: str) -> None:
+    """Record that the session's launching process is alive now."""
+    atomic_write_json(session_dir(sweep_dir, session) / HEARTBEAT_FILE, {"time": time.time()})
+
+
+def finish_session(sweep_dir: Path, session: str) -> None:
+    """Record that the session ended (every planned run was launched and waited for)."""
+    path = session_dir(sweep_dir, session) / SESSION_FILE
+    meta = _read(path) or {"session": session}
+    atomic_write_json(path, {**meta, "finished": time.time()})
 
 
 def latest_session(sweep_dir: Path) -> str | None:
@@ -114,6 +138,20 @@ class SessionState:
     total: int | None
     ended: dict[str, dict] = field(default_factory=dict)  # identity -> end record
     in_flight: set[str] = field(default_factory=set)  # started, not ended
+    finished: float | None = None  # when the launching process ended the session
+    heartbeat: float | None = None  # when the launching process was last seen alive
+    host: str | None = None
+    pid: int | None = None
+
+    def stopped(self, now: float) -> bool:
+        """Whether the session ended without finishing: killed, interrupted or lost."""
+        if self.finished is not None:
+            return False
+        if self.host == socket.gethostname() and self.pid is not None and not _alive(self.pid):
+            return True
+        last = self.heartbeat if self.heartbeat is not None else max(
+            [self.started, *(float(r.get("time", 0.0)) for r in self.ended.values())])
+        return now - last > STALE_SECONDS
 
     def count(self, status: str) -> int:
         """How many runs ended with ``status``."""
@@ -126,6 +164,16 @@ class SessionState:
         if self.total is None or executed <= 0:
             return None
         return max(self.total - done, 0) * (now - self.started) / executed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _read(path: Path) -> dict | None:
@@ -147,10 +195,14 @@ def read_session(sweep_dir: Path, session: str, known: dict[str, dict] | None = 
     known = known or {}
     folder = session_dir(sweep_dir, session)
     meta = _read(folder / SESSION_FILE) or {}
-    state = SessionState(started=float(meta.get("started", time.time())), total=meta.get("total"))
+    beat_rec = _read(folder / HEARTBEAT_FILE) or {}
+    state = SessionState(started=float(meta.get("started", time.time())), total=meta.get("total"),
+                         finished=meta.get("finished"), heartbeat=beat_rec.get("time"), host=meta.get("host"), pid=meta.get("pid"))
     started: set[str] = set()
     for path in folder.glob("*.json") if folder.is_dir() else ():
         name = path.name
+        if name in (SESSION_FILE, HEARTBEAT_FILE):
+            continue
         if name.endswith(".end.json"):
             identity = name.removesuffix(".end.json")
             rec = known.get(identity) or _read(path)
@@ -176,6 +228,9 @@ def progress_line(state: SessionState, now: float) -> str:
     Once every planned run has ended, the elapsed time stops at the last end.
     """
     total = "?" if state.total is None else str(state.total)
+    if state.stopped(now):
+        return (f"stopped: {len(state.ended)} of {total} runs done ({state.count('ok')} ran, {state.count('skipped')} skipped, "
+                f"{state.count('failed')} failed); run the same command again to resume")
     if state.total is not None and len(state.ended) >= state.total and not state.in_flight:
         now = max((float(rec.get("time", now)) for rec in state.ended.values()), default=now)
     return (
