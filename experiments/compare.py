@@ -99,7 +99,13 @@ def select_runs(runs: pd.DataFrame, policies, strategies, seeds) -> tuple[pd.Dat
 
 
 def policy_blurb(name: str) -> str:
-    """The first comment lines of ``conf/policy/<name>.yaml``: what the preset stands for."""
+    """The first comment lines of ``conf/policy/<name>.yaml``: what the preset stands for.
+
+    ``name`` comes from a received run's config: only a name of this project's presets is
+    looked up (never a path built from it), anything else gets no blurb.
+    """
+    if name not in sweeps.available_options("policy"):
+        return "(not a preset of this project)"
     path = sweeps.CONF / "policy" / f"{name}.yaml"
     if not path.is_file():
         return "(no preset file found)"
@@ -161,6 +167,26 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "and what does it cost legitimate users and the defender? Every policy is compared with "
         f"`{baseline}` on the same seeds.",
         "",
+        "## Results",
+        "",
+        *[f"- {h}" for h in comparison.headline(table, baseline)],
+        "",
+        "### The campaign",
+        "",
+        md_campaign,
+        "",
+        "### Collateral and defender cost",
+        "",
+        md_collateral,
+        "",
+        "![Pareto plot](pareto.png)",
+        "",
+        "![Cumulative harvest](harvest.png)",
+        "",
+        "![Who pays: attacker cost multiplier and legitimate users harmed](costs.png)",
+        "",
+        *([f"**Warning: only {len(seeds)} seeds.** The intervals are wide and rest on the mean being near normal; "
+             "use 10 or more (`--full` runs 30) before quoting a difference.", ""] if len(seeds) < 10 else []),
         "## Scenario",
         "",
         f"- Scenario `{scen['scenario.name']}`: window {scen['scenario.start_date']} to {scen['scenario.end_date']} "
@@ -184,7 +210,7 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "",
         "- Every default traces to `CALIBRATION.md` (labels C/R/E/A) and every preset to `REGULATIONS.md` "
         "(S = stated by the source, I = our interpretation); the values used are in the runs' `config.json` "
-        f"under `{sweep_dir}/runs/`.",
+        f"under `{report.display_path(sweep_dir)}/runs/`.",
         "- The detector threshold and the attacker's footprint are fitted per strategy (`conf/calibration/`, "
         "`experiments/calibrate.py`).",
         "- Assumption-labelled (A) values, notably residential-proxy detection recall, detector noise and costs, are "
@@ -204,18 +230,6 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "- *Users harmed per 100k* (Pareto plot): wrongly banned (expected value) + refused at least once + sign-ups lost, "
         "per 100k real users; a user hit twice counts twice.",
         "",
-        "## Results",
-        "",
-        *[f"- {h}" for h in comparison.headline(table, baseline)],
-        "",
-        "### The campaign",
-        "",
-        md_campaign,
-        "",
-        "### Collateral and defender cost",
-        "",
-        md_collateral,
-        "",
     ]
     missing_base = sorted(set(table["stratum"]) - set(table.loc[table["policy"] == baseline, "stratum"]))
     if missing_base:
@@ -225,12 +239,6 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         lines += ["`defender_cost_usd` is not in these runs (the model did not report it yet): "
                   "human reviews done are shown as the defender's workload instead.", ""]
     lines += [
-        "![Pareto plot](pareto.png)",
-        "",
-        "![Cumulative harvest](harvest.png)",
-        "",
-        "![Who pays: attacker cost multiplier and legitimate users harmed](costs.png)",
-        "",
         "Full numbers (every metric, interval bounds, Pareto flag): `comparison.csv`.",
         "",
         *report.reproduce_section(__file__, argv, command, sweep_dir, versions),

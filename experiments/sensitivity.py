@@ -156,6 +156,9 @@ def build_report(factors, points, outputs, idx, n, args, evaluator: SweepEvaluat
         "",
         f"**{sa.hinge_sentence(idx)}**",
         "",
+        *([f"**Screening only: n = {n}.** With so few base samples the indices' intervals span most of [0, 1]; "
+           "read the order of the leaders at most, and use n >= 32 (64 documented) before quoting an index.", ""]
+          if n < 32 else []),
         "![Sobol indices](sensitivity.png)",
         "",
         md_idx,

@@ -53,3 +53,27 @@ def test_paths_in_reports_are_not_local_absolute_paths(tmp_path: Path) -> None:
     assert display_path(ROOT / "results" / "sweeps" / "compare_quick") == "results/sweeps/compare_quick"
     assert display_path(Path("results/sweeps/x")) == "results/sweeps/x"
     assert not display_path(tmp_path / "sweeps" / "mine").startswith("/")
+
+
+def test_no_winner_is_named_when_nothing_blocks_and_intervals_stay_feasible() -> None:
+    import pandas as pd
+
+    from experiments.analysis import comparison, stats
+
+    est = stats.mean_ci([0.0, 0.0, 0.01, 0.0], lo=0.0, hi=1.0)
+    assert est.lo >= 0.0 and est.hi <= 1.0
+    assert stats.mean_ci([0.0, 0.0, 9.0], lo=0.0).lo == 0.0  # a count's interval never goes negative
+    assert stats.feasible_range("campaign_blocked_share", [0.1]) == (0.0, 1.0)
+    table = pd.DataFrame({"stratum": ["churn", "churn"], "policy": ["a", "b"],
+                          "campaign_blocked_share": [0.0, 0.001], "campaign_blocked_share.lo": [0.0, -0.001],
+                          "campaign_blocked_share.hi": [0.0, 0.003], "campaign_blocked_share.n": [10, 10],
+                          comparison.HARMED: [1.0, 2.0]})
+    (line,) = comparison.headline(table, "a")
+    assert "no policy blocks a measurable share" in line and "blocks the most:" not in line
+
+
+def test_a_received_policy_name_never_reads_a_file_outside_the_presets() -> None:
+    from experiments.compare import policy_blurb
+
+    assert policy_blurb("../../../etc/hosts") == "(not a preset of this project)"
+    assert policy_blurb("status_quo") and "not a preset" not in policy_blurb("status_quo")

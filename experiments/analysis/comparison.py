@@ -183,7 +183,7 @@ def compare(runs: pd.DataFrame, baseline: str = "status_quo", metrics: Sequence[
             row: dict = {"stratum": s, "policy": a, "seeds": int(ran[a].sum())}
             for m in present:
                 wide = _pivot(group, m.column, arm, pair)
-                _put(row, m.column, stats.mean_ci(wide[a]))
+                _put(row, m.column, stats.mean_ci(wide[a], lo=(b := stats.feasible_range(m.column, wide[a]))[0], hi=b[1]))
                 if has_base and m.contrast and a != baseline:
                     both = wide[[a, baseline]].dropna()
                     fn = stats.paired_ratio_ci if m.contrast == "ratio" else stats.paired_diff_ci
@@ -267,12 +267,22 @@ def markdown_tables(table: pd.DataFrame, baseline: str) -> dict[str, pd.DataFram
     return {"campaign": pd.DataFrame(campaign_rows), "collateral": pd.DataFrame(collateral_rows)}
 
 
+MEASURABLE_BLOCK = 0.005  # below half a percent of the campaign, "blocks the most" names no winner
+
+
 def headline(table: pd.DataFrame, baseline: str) -> list[str]:
     """One sentence per strategy: the best blocker and the non-dominated policies."""
     lines = []
     for s, group in table.groupby("stratum", sort=True):
         best = group.loc[group["campaign_blocked_share"].idxmax()]
         front = group[pareto_front(group["campaign_blocked_share"], group[HARMED])]["policy"].tolist()
+        blocked = get_estimate(best, "campaign_blocked_share")
+        if not blocked.value >= MEASURABLE_BLOCK or (blocked.has_interval and blocked.lo <= 0.0):
+            lines.append(
+                f"Against `{s}`, no policy blocks a measurable share of the campaign (the most, `{best['policy']}`, "
+                f"{fmt_estimate(blocked, 'share')}): the policies differ in cost and collateral only."
+            )
+            continue
         lines.append(
             f"Against `{s}`, `{best['policy']}` blocks the most: "
             f"{fmt_estimate(get_estimate(best, 'campaign_blocked_share'), 'share')} of the campaign, "

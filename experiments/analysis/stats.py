@@ -53,8 +53,13 @@ def _finite(values) -> np.ndarray:
     return x[np.isfinite(x)]
 
 
-def mean_ci(values, level: float = LEVEL) -> Estimate:
-    """Mean and Student-t interval of the finite values (NaN/None dropped)."""
+def mean_ci(values, level: float = LEVEL, lo: float = -math.inf, hi: float = math.inf) -> Estimate:
+    """Mean and Student-t interval of the finite values (NaN/None dropped).
+
+    ``lo``/``hi``: the feasible range of the quantity (a share in [0, 1], a count >= 0):
+    the interval is cut to it, so it never claims an impossible value (a negative count);
+    near a bound the t interval is then conservative on the inside only.
+    """
     x = _finite(values)
     n = x.size
     if n == 0:
@@ -64,7 +69,15 @@ def mean_ci(values, level: float = LEVEL) -> Estimate:
         return Estimate(m, math.nan, math.nan, n)
     sd = float(x.std(ddof=1))
     half = float(_st.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
-    return Estimate(m, m - half, m + half, n)
+    return Estimate(m, max(m - half, lo), min(m + half, hi), n)
+
+
+def feasible_range(column: str, values) -> tuple[float, float]:
+    """The range a level of ``column`` can take: [0, 1] for a share, [0, inf) when no value is negative."""
+    if column.endswith("_share"):
+        return 0.0, 1.0
+    x = _finite(values)
+    return (0.0, math.inf) if x.size and (x >= 0).all() else (-math.inf, math.inf)
 
 
 def paired_diff_ci(treated, baseline, level: float = LEVEL) -> Estimate:
