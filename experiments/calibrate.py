@@ -89,7 +89,7 @@ def fit_threshold(seeds: list[int], jobs: int, iters: int) -> float:
         return _mean([*base, f"policy.detector.threshold={threshold}"], "legit_flag_rate_per_account_month", seeds, jobs)
 
     print("fitting detector_threshold (legitimate flag rate per account-month = 0.005)")
-    return _bisect(rate, 2.0, 8.0, LEGIT_FLAG_RATE, increasing=False, iters=iters, log=False)
+    return _bisect(rate, 2.0, 14.0, LEGIT_FLAG_RATE, increasing=False, iters=iters, log=False)
 
 
 def fit_footprint(scenario: str, attacker: str, threshold: float, seeds: list[int], jobs: int, iters: int) -> float:
@@ -145,7 +145,7 @@ def validate(scenarios: list[str], seeds: list[int], jobs: int) -> tuple[str, bo
             )
             for key, (target, tol) in TARGETS[scenario].items():
                 mean, lo, hi = _ci(np.array([r[key] for r in runs], dtype=float))
-                passed = abs(mean - target) <= tol * target
+                passed = target * (1 - tol) <= lo and hi <= target * (1 + tol)  # the whole interval within tolerance
                 ok &= passed
                 lines.append(
                     f"| {scenario} | {attacker} | {fitted['detector_threshold']:.3f} | {fitted['footprint']:.3f} | {key} "
@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         "# Calibration report\n\n"
         f"Produced by `{command.strip()}` on {dt.date.today().isoformat()}; "
         f"validation over seeds 0-{args.seeds - 1} under `policy=status_quo`, `population=default`.\n"
-        "Targets: CALIBRATION.md (C), each with the tolerance in its row. Fitted values live in `conf/calibration/`.\n\n"
+        "Targets: CALIBRATION.md (C), each with the tolerance in its row; a row passes when its whole 95% interval lies "
+        "within the tolerance. Fitted values live in `conf/calibration/`.\n\n"
     )
     out = ROOT / "docs" / "calibration.md"
     out.write_text(header + report + "\n")

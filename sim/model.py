@@ -19,7 +19,7 @@ from .agents.population import LegitimatePopulation
 from .agents.provider import Provider
 from .agents.reseller import Reseller
 from .world.calendar import Clock
-from .config import SimConfig, window_days
+from .config import SimConfig, price_per_exchange, window_days
 from .controls.identity_gating import Credential
 from .world.indicators import IndicatorRegistry
 from .record.ledger import Ledger
@@ -46,7 +46,9 @@ class DistillationModel(mesa.Model):
         self.indicators = IndicatorRegistry()
         self.ledger = Ledger(self)
         self.consortium = SharingConsortium(self, cfg.policy.sharing, cfg.policy.review.link_priority)
-        self.providers = [Provider(self, i, p.name, cfg.policy) for i, p in enumerate(sc.providers)]
+        price = price_per_exchange(cfg.costs)
+        background = {b.provider: b for b in cfg.population.review_background}
+        self.providers = [Provider(self, i, p.name, cfg.policy, price, background.get(i)) for i, p in enumerate(sc.providers)]
         self.populations = self._make_populations()
         owner0 = len(self.populations)
         self.operators = [

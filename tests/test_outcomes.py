@@ -105,7 +105,8 @@ def test_parquet_files_carry_units_and_descriptions(tmp_path, status_quo_small) 
         declared = outcomes.get(name, outcomes.DAILY)
         assert daily.field(name).metadata[b"unit"] == declared.unit.encode()
         assert daily.field(name).metadata[b"description"] == declared.description.encode()
-    pd.testing.assert_frame_equal(pd.read_parquet(run_dir / "daily.parquet"), status_quo_small.daily)
+    expected = status_quo_small.daily.assign(date=pd.to_datetime(status_quo_small.daily["date"]).dt.date)  # stored as dates
+    pd.testing.assert_frame_equal(pd.read_parquet(run_dir / "daily.parquet"), expected)
     assert collect.main([str(tmp_path)]) == 0
     runs = pq.read_schema(tmp_path / "runs.parquet")
     assert runs.field("legit_users_refused_per_100k").metadata[b"unit"] == outcomes.PER_100K.encode()

@@ -70,8 +70,9 @@ def test_operator_routes_more_when_own_accounts_get_expensive() -> None:
     cheap = simulate(*RESELLERS, *switch, "policy=none")
     costly = simulate(*RESELLERS, *switch, "policy=identity_gating")  # $15 documents at a 40% pass rate
     assert cheap.metrics["attacker_final_route_share"] < 0.2
-    assert costly.metrics["attacker_final_route_share"] > 0.5
-    assert costly.metrics["attacker_exchanges_via_resellers"] > cheap.metrics["attacker_exchanges_via_resellers"]
+    assert costly.metrics["attacker_final_route_share"] > 2 * max(cheap.metrics["attacker_final_route_share"], 0.15)
+    # (What the resellers then serve depends on how long their accounts survive the detector,
+    # which sees the operator's traffic mixed in them: not asserted here.)
 
 
 def test_reseller_kyc_passes_only_the_leakage_and_cuts_off_noncompliant_resellers() -> None:

@@ -296,3 +296,29 @@ def sensitivity_bars(indices: pd.DataFrame, title: str, path: Path) -> Path:
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def daily_versions(daily: pd.DataFrame, value: str, y_label: str, title: str, path: Path) -> Path:
+    """``value`` by day, one panel per attacker strategy, one line per code version.
+
+    ``daily`` has ``strategy``, ``version``, ``day`` and ``value`` (one run per strategy and version).
+    """
+    strategies = sorted(daily["strategy"].unique())
+    versions = list(dict.fromkeys(daily["version"]))
+    colors = policy_colors(versions)
+    fig, axes = plt.subplots(1, len(strategies), figsize=(6.2 * len(strategies), 4.6), squeeze=False, sharey=True)
+    for ax, s in zip(axes[0], strategies, strict=True):
+        for i, v in enumerate(versions):
+            g = daily[(daily["strategy"] == s) & (daily["version"] == v)].sort_values("day")
+            ax.plot(g["day"] + 1, g[value], color=colors[v], lw=1.6, ls=LINE_STYLES[i % len(LINE_STYLES)], label=v)
+        ax.set_xlabel("days since campaign start")
+        ax.set_title(f"attacker strategy: {s}")
+        ax.grid(True, alpha=0.3)
+    axes[0][0].set_ylabel(y_label)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=9)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.07, 1, 0.93))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path

@@ -57,7 +57,7 @@ import numpy as np
 
 from ..world.accounts import ACTIVE, BANNED, PENDING, AccountTable
 from ..world.calendar import HOURS_PER_DAY
-from ..config import EXIT_TYPES, PROXY_TYPES, TIERS, AttackerConfig, CostsConfig, OperatorSpec
+from ..config import EXIT_TYPES, PROXY_TYPES, TIERS, AttackerConfig, CostsConfig, OperatorSpec, price_per_exchange
 from ..controls.identity_gating import DOCUMENT, EMAIL, Credential, SignUpTerms
 from .traits import beta_trait
 
@@ -133,10 +133,7 @@ class Operator(mesa.Agent):
         for name, price in costs.proxy_per_gb.items():
             per_gb[EXIT_TYPES.index(name)] = price
         self._proxy_cost_per_exchange = per_gb * costs.bytes_per_exchange / 1e9
-        self._api_cost_per_exchange = (
-            costs.output_tokens_per_exchange * costs.output_price_per_mtok
-            + costs.output_tokens_per_exchange * costs.input_output_ratio * costs.input_price_per_mtok
-        ) / 1e6
+        self._api_cost_per_exchange = price_per_exchange(costs)
         self._set_pace(strategy.pace_per_account_day)
         # Routing through resellers (only when the scenario has them).
         self.route_share = strategy.resellers.base_share

@@ -12,8 +12,19 @@ sigma ``demand_sigma``) or, when ``demand_tail_alpha > 0``, a Pareto with that
 index and the same median (heavy-tailed API and agent users). Within a day the
 demand follows a sinusoidal daily cycle (``daily_cycle_amplitude``, peaking at
 ``daily_cycle_peak_hour``). Existing users' accounts are aged uniformly on
-``[0, account_age_max_days]``; each user's traffic traits are Beta around the
-segment's means (``trait_concentration``).
+``[0, account_age_max_days]`` and were served their mean demand
+(``rate x active_day_prob`` a day) over that age before the run (the spend
+the provider has billed them, which usage tiers read); each user's traffic
+traits are Beta around the segment's means (``trait_concentration``).
+
+Shared templates: a share ``shared_template_share`` of a segment's users
+(its agent frameworks, coding tools, evaluation harnesses) carry one of the
+segment's ``shared_templates`` template ids, drawn uniformly, and their template
+reuse and timing regularity are Beta around at least ``shared_template_reuse``
+and ``shared_template_timing``. A template carried by ``k`` sampled users of
+weight ``w`` is carried by about ``k w`` real accounts: the provider sees them
+all, so each carrier's ``template_group_size`` holds that expected count,
+``shared_template_share x real users of the segment / shared_templates``.
 
 Resolution: with ``run.legit_resolution=day`` the whole day's demand is drawn
 and served at the day's first tick (no control in the stack acts on the hour
@@ -64,6 +75,12 @@ def initial_ages(rng: np.random.Generator, max_days: float, n: int) -> np.ndarra
     return -np.ceil(rng.uniform(0, max_days * HOURS_PER_DAY, size=n)).astype(np.int32)
 
 
+def served_before(created_at: np.ndarray | int, tick: int, per_day: np.ndarray | float) -> np.ndarray:
+    """Exchanges served before ``tick`` to accounts opened at ``created_at`` that were served ``per_day``
+    a day on average: the billing history of an account that existed when the run started (0 for a new one)."""
+    return np.floor(np.maximum(tick - np.asarray(created_at), 0) / HOURS_PER_DAY * per_day).astype(np.int64)
+
+
 class LegitimatePopulation(mesa.Agent):
     """One segment of legitimate users across providers.
 
@@ -95,6 +112,12 @@ class LegitimatePopulation(mesa.Agent):
         self.reverify_failure = reverify_failure
         self.by_day = by_day
         self.stream = world.streams.generator(f"population/{segment.name}")
+        # Which users carry a shared template: a stream of its own, so the other draws stay as they were.
+        self.template_stream = world.streams.generator(f"population/{segment.name}/templates")
+        self.shared_templates = world.indicators.new("template", population.shared_templates)
+        # Real accounts carrying each shared template on each provider (the provider counts them all).
+        self.template_group_size = (segment.shared_template_share * np.array(sample_by_provider, dtype=float)
+                                    * np.array(weight_by_provider) / population.shared_templates)
         self.weight_by_provider = np.array(weight_by_provider)
         self.cycle = daily_cycle(population.daily_cycle_amplitude, population.daily_cycle_peak_hour)
         self.rows = np.zeros(0, dtype=np.int64)
@@ -143,9 +166,27 @@ class LegitimatePopulation(mesa.Agent):
             rate=self._draw_rate(n),
             active_prob=s.active_day_prob,
         )
+        table = world.accounts
+        table.served_total[rows] = served_before(created_at, world.clock.tick, table.rate[rows] * s.active_day_prob)
+        self._assign_templates(provider, rows)
         self._assign_exits(rows, initial=True)
         self.rows = np.concatenate([self.rows, rows])
         return rows
+
+    def _assign_templates(self, provider: int, rows: np.ndarray) -> None:
+        """A share of the users carry one of the segment's shared templates, which raises their
+        template reuse and timing regularity (a framework repeats its prompt and sends on a schedule)."""
+        table = self.world.accounts
+        rng = self.template_stream
+        carriers = rows[rng.random(rows.size) < self.segment.shared_template_share]
+        n = carriers.size
+        table.template[carriers] = self.shared_templates[rng.integers(0, self.shared_templates.size, size=n)]
+        table.template_group_size[carriers] = self.template_group_size[provider]
+        k = self.pop.trait_concentration
+        reuse = max(self.segment.template_reuse, self.pop.shared_template_reuse)
+        timing = max(self.segment.timing_regularity, self.pop.shared_template_timing)
+        table.template_reuse[carriers] = beta_trait(rng, reuse, n, k)
+        table.timing_regularity[carriers] = beta_trait(rng, timing, n, k)
 
     def _assign_exits(self, rows: np.ndarray, initial: bool) -> None:
         """Direct, VPN or CGNAT exits; VPN and CGNAT exits are shared by several users."""

@@ -8,8 +8,8 @@ import mesa
 import numpy as np
 
 from ..world.accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
-from ..config import INDICATORS, PolicyConfig
-from ..controls import QUEUE_SOURCES, Control, DayContext, IdentityGating, Phase, TrafficBatch, build_stack
+from ..config import INDICATORS, PolicyConfig, ReviewBackground
+from ..controls import QUEUE_SOURCES, Control, DayContext, EvidenceMemory, IdentityGating, Phase, TrafficBatch, build_stack
 from ..controls.detector import Detector
 from ..controls.identity_gating import Credential, SignUpTerms
 from ..controls.review import ReviewOutcome, ReviewQueue
@@ -23,27 +23,31 @@ BAN_REASONS: tuple[str, ...] = ("review", "link_analysis", "sharing")
 
 class Provider(mesa.Agent):
     """Serves traffic through its FILTER controls; at day end runs FLAG controls,
-    human review, bans and PROPAGATE controls. Sees observable columns only."""
+    human review, bans and PROPAGATE controls. Sees observable columns only.
 
-    def __init__(self, world: DefenderWorld, index: int, name: str, policy: PolicyConfig) -> None:
+    Besides the policy it is given its list price of an exchange (USD), at which it bills
+    its accounts."""
+
+    def __init__(self, world: DefenderWorld, index: int, name: str, policy: PolicyConfig, price_per_exchange: float,
+                 review_background: ReviewBackground | None = None) -> None:
         super().__init__(world)
         self.world = world
         self.index = index
         self.name = name
         self.view: ObservableAccounts = world.accounts.observable()
         streams = world.streams
-        self.controls: list[Control] = build_stack(policy, index, streams)
+        self.evidence = EvidenceMemory(policy.detector, streams.generator(f"provider/{index}/evidence"))
+        self.controls: list[Control] = build_stack(policy, index, streams, price_per_exchange, self.evidence)
         self.gating = IdentityGating(policy.identity_gating, streams.generator(f"provider/{index}/identity_gating"), streams, index)
-        self.queue = ReviewQueue(
-            policy.review,
-            policy.detector.weights,
-            streams.generator(f"provider/{index}/review"),
-        )
+        self.queue = ReviewQueue(policy.review, self.evidence, QUEUE_SOURCES, streams.generator(f"provider/{index}/review"),
+                                 review_background)
         self.detector = next((c for c in self.controls if isinstance(c, Detector)), None)
         self._filters = [c for c in self.controls if Phase.FILTER in c.phases]
         self._flaggers = [c for c in self.controls if Phase.FLAG in c.phases]
         self._propagators = [c for c in self.controls if Phase.PROPAGATE in c.phases]
-        self.last_review = ReviewOutcome(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
+        self.last_review = ReviewOutcome.empty()
+        # Draws how many of a weighted row's real accounts the detector flags (review.py).
+        self._flag_stream = streams.generator(f"provider/{index}/flagged_accounts")
         self._banned_today: list[np.ndarray] = []
         self.sign_up_terms: SignUpTerms = self.gating.terms  # announced; fixed for the run
 
@@ -92,10 +96,12 @@ class Provider(mesa.Agent):
             clock=world.clock,
             provider=self.index,
             enqueue=self.enqueue,
+            flag=self.flag,
             ban=self.ban,
             banned_today=np.zeros(0, dtype=np.int64),
             indicator_sizes={k: world.indicators.size(k) for k in INDICATORS},
         )
+        self.evidence.update(self.view, self.index, world.clock)
         for control in self._flaggers:
             control.apply(ctx)
         if self.gating.reverify_on_flag:  # flagged accounts show a document before review concludes
@@ -110,9 +116,40 @@ class Provider(mesa.Agent):
             world.consortium.publish(self.index, np.concatenate(self._banned_today))
 
     def enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
-        """Put accounts in the review queue, remembering which control sent them."""
-        self.queue.enqueue(self.view, rows, priority, self.world.clock.tick)
+        """Put the whole of rows ``rows`` (every real account each stands for) in the review
+        queue, remembering which control sent them."""
+        load = self.world.review_load
+        self._enqueue(rows, load[rows] - self.view.queued_mass[rows], priority, source, load)
+
+    def flag(self, rows: np.ndarray, hit: np.ndarray, score: np.ndarray, chance: np.ndarray,
+             expected_priority: np.ndarray, source: str) -> None:
+        """A detector's verdicts on scored rows (see :mod:`sim.controls.review`).
+
+        A row that is one account is queued when the detector's own draw ``hit`` says so, at
+        its drawn ``score``. A row standing for ``m`` real accounts queues ``K`` of the ``a``
+        not yet queued, ``K ~ Binomial(floor(a), chance) + Bernoulli((a - floor(a)) chance)``,
+        at ``expected_priority``: the real accounts are flagged independently, so the
+        queue's load is the population's, not the lumps of a sample.
+        """
+        load = self.world.review_load
+        unit = load[rows] <= 1.0
+        self._enqueue(rows[unit & hit], np.ones(int(np.count_nonzero(unit & hit))), score[unit & hit], source, load)
+        many = ~unit
+        if not many.any():
+            return
+        rows, p = rows[many], chance[many]
+        free = load[rows] - self.view.queued_mass[rows]
+        whole = np.floor(free)
+        k = self._flag_stream.binomial(whole.astype(np.int64), p) + (self._flag_stream.random(rows.size) < (free - whole) * p)
+        got = k > 0
+        self._enqueue(rows[got], k[got].astype(float), expected_priority[many][got], source, load)
+
+    def _enqueue(self, rows: np.ndarray, mass: np.ndarray, priority: np.ndarray, source: str, load: np.ndarray) -> None:
+        if rows.size == 0:
+            return
+        self.queue.enqueue(self.view, rows, mass, priority, load, self.world.clock.tick)
         self.view.queued_by[rows] = QUEUE_SOURCES.index(source)
+        self.view.flag_sources[rows] |= 1 << QUEUE_SOURCES.index(source)
 
     def ban(self, rows: np.ndarray, reason: str) -> None:
         """Ban accounts ``rows`` now (idempotent for already-banned rows)."""
@@ -121,7 +158,7 @@ class Provider(mesa.Agent):
         if rows.size == 0:
             return
         v.status[rows] = BANNED
-        v.queued[rows] = False
+        self.queue.leave(v, rows)
         v.banned_at[rows] = self.world.clock.tick
         v.ban_reason[rows] = BAN_REASONS.index(reason)
         self._banned_today.append(rows)

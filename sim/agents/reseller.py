@@ -9,7 +9,9 @@ provider, in the account table like any other (so every control acts on them
 through the same code path). Each account carries ``c`` real legitimate
 customers (``c = legit_customers / (services x accounts_per_reseller)``, a
 weighted count kept by the reseller, never visible to a control) and, each
-hour, an even share of the demand operators route through the reseller.
+hour, an even share of the demand operators route through the reseller. An
+account that exists when the run starts was served its customers' mean demand
+over its age before it (its billing history).
 
 Each hour an account asks the provider for
 ``Poisson(c x legit_demand_per_customer_day x cycle(h)) + operator share``
@@ -52,7 +54,7 @@ from ..world.calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PopulationConfig, ResellerConfig, ResellerKycConfig
 from ..controls import TrafficBatch
 from ..controls.identity_gating import Credential
-from .population import daily_cycle, initial_ages
+from .population import daily_cycle, initial_ages, served_before
 from .traits import beta_trait
 
 if TYPE_CHECKING:
@@ -139,6 +141,7 @@ class Reseller(mesa.Agent):
             status=status,
             created_at=created,
             active_from=active_from,
+            served_total=served_before(created, clock.tick, self.customers_per_account * cfg.legit_demand_per_customer_day),
             tier=terms.tier,
             payment=reg.blocks("payment", n, cfg.accounts_per_payment),
             identity=reg.new("identity", n),

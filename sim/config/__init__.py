@@ -42,10 +42,14 @@ from .fields import (
 from .policy import (
     AggregateCaps,
     AggregateReportingConfig,
+    BenignReference,
+    ClusterDetectorConfig,
     ClusterThresholds,
     DetectorConfig,
     DetectorWeights,
+    DistillationReference,
     ExitMatchProb,
+    FlagEvidence,
     GeoFilterConfig,
     IdentityGatingConfig,
     LinkAnalysisConfig,
@@ -61,7 +65,7 @@ from .policy import (
     VerificationCosts,
     VolumeCapConfig,
 )
-from .population import PopulationConfig, SegmentSpec
+from .population import PopulationConfig, ReviewBackground, SegmentSpec
 from .run import CalibrationConfig, RunConfig
 from .scenario import OperatorSpec, ProviderSpec, ResellerConfig, ScenarioConfig
 from .schema import SimConfig, to_dict, window_days
@@ -70,12 +74,14 @@ from .validate import validate
 __all__ = [
     "CAPABILITIES", "EXIT_TYPES", "INDICATORS", "INF", "LEVER", "PROXY_TYPES", "ROLES", "SETTING", "STRATEGY", "TIERS",
     "UNCERTAINTY",
-    "AggregateCaps", "AggregateReportingConfig", "AttackerConfig", "CalibrationConfig", "ClusterThresholds",
-    "ConfigError", "CostsConfig", "DetectorConfig", "DetectorWeights", "DropOff", "ExitMatchProb",
+    "AggregateCaps", "AggregateReportingConfig", "AttackerConfig", "BenignReference", "CalibrationConfig",
+    "ClusterDetectorConfig", "ClusterThresholds",
+    "ConfigError", "CostsConfig", "DetectorConfig", "DetectorWeights", "DistillationReference", "DropOff",
+    "ExitMatchProb", "FlagEvidence",
     "GeoFilterConfig", "IdentityGatingConfig", "LinkAnalysisConfig", "MarketConfig", "OperatorSpec",
     "OwnershipScreenConfig", "PolicyConfig", "PopulationConfig", "ProviderSpec", "ProxyMix",
     "ReadyAccountCapacity", "ReadyAccountPrices", "ReadyAccountsConfig", "ResellerConfig", "ResellerKycConfig",
-    "ResellerRoutingConfig", "ResponsesConfig", "ReviewConfig", "RunConfig", "SanctionsConfig", "ScenarioConfig",
+    "ResellerRoutingConfig", "ResponsesConfig", "ReviewBackground", "ReviewConfig", "RunConfig", "SanctionsConfig", "ScenarioConfig",
     "SegmentSpec", "SharingConfig",
     "ShutdownConfig", "SimConfig", "SupplierCapacity", "TierCosts", "TierLeadDays", "TierSupply",
     "UsageTier", "UsageTiersConfig", "VerificationCosts", "VolumeCapConfig",

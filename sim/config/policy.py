@@ -77,7 +77,8 @@ class DetectorWeights:
 
 @dataclass
 class DetectorConfig:
-    """Behavioural detector: score = w . features + noise; flag above threshold."""
+    """Behavioural detector: evidence accumulated over each account's days of traffic (day score =
+    w . features), read with noise; flag above threshold (sim/controls/evidence.py)."""
 
     enabled: bool = declared(False, role=LEVER, doc="Whether the behavioural detector runs.")
     threshold: float = between(
@@ -92,6 +93,35 @@ class DetectorConfig:
         0.0, role=LEVER, plausible=(0.0, 1e-4),
         doc="Per-request content classifier: each request flags its account with this probability (0 = off). A "
             "constant per-exchange detection hazard, whose account lifetime is geometric (a closed form).")
+    memory_days: float = between(
+        14.0, 0.01, MAX_DAYS, role=LEVER, plausible=(1.0, 45.0), source="A",
+        doc="Evidence memory: a day of traffic counts exp(-age / this) of its weight in the account's evidence "
+            "(CALIBRATION: evidence memory 14 days, 1-45; near 0, the single-day rule).")
+    accumulation_margin: float = between(
+        1.0, 0.0, SCORE_LIMIT, role=LEVER, plausible=(0.25, 2.5), source="A",
+        doc="Each day of traffic adds its score minus (threshold - this) to the account's evidence: an account "
+            "whose mean daily score exceeds threshold - margin accumulates evidence and is flagged in time, one "
+            "below it loses evidence (about the daily score of heavy automated benign traffic in the status quo).")
+
+
+@dataclass
+class FlagEvidence:
+    """Extra evidence (score units) that a review adds for each control whose flag sent the account to it."""
+
+    volume_cap: float = between(0.25, 0.0, SCORE_LIMIT, role=UNCERTAINTY, plausible=(0.0, 1.0), source="A",
+                                doc="Review evidence of a volume-cap flag (the volume is already in the score); "
+                                    "range chosen here.")
+    link_analysis: float = between(0.5, 0.0, SCORE_LIMIT, role=UNCERTAINTY, plausible=(0.0, 2.0), source="A",
+                                   doc="Review evidence of a shared network exit or device with a banned account; "
+                                       "range chosen here.")
+    sharing: float = between(0.5, 0.0, SCORE_LIMIT, role=UNCERTAINTY, plausible=(0.0, 2.0), source="A",
+                             doc="Review evidence of an indicator another provider banned (partner corroboration "
+                                 "was attribution evidence, C/R); range chosen here.")
+    aggregate_reporting: float = between(0.5, 0.0, SCORE_LIMIT, role=UNCERTAINTY, plausible=(0.0, 2.0), source="A",
+                                         doc="Review evidence of an aggregate volume report; range chosen here.")
+    cluster: float = between(2.0, 0.0, SCORE_LIMIT, role=UNCERTAINTY, plausible=(0.0, 4.0), source="A",
+                             doc="Review evidence of a pooled-traffic (cluster) flag: a test at a false-positive "
+                                 "rate of 0.003 per group-day, the strongest flag; range chosen here.")
 
 
 @dataclass
@@ -112,6 +142,89 @@ class ReviewConfig:
                                    doc="Queue priority of accounts flagged by link analysis.")
     max_wait_days: float = nonneg(14.0, MAX_DAYS, role=LEVER, plausible=(3.0, 45.0), source="A",
                                   doc="Unreviewed flags older than this expire.")
+    flag_evidence: FlagEvidence = field(default_factory=FlagEvidence)
+
+
+@dataclass
+class BenignReference:
+    """The most distillation-like benign traffic the pooled-traffic test's benign history holds (evaluation
+    harnesses run by automation), as traffic traits: pools whose traffic scores at or below it are flagged
+    only at the false-positive rate."""
+
+    coding_share: float = prob(0.5, role=UNCERTAINTY, plausible=(0.33, 0.8), source="A",
+                               doc="Coding share of the benign reference (the evaluator and API segments').")
+    template_reuse: float = prob(0.6, role=UNCERTAINTY, plausible=(0.2, 0.9), source="A",
+                                 doc="Template reuse of the benign reference (users of a shared template, "
+                                     "population.shared_template_reuse); range chosen here.")
+    cot_share: float = prob(0.3, role=UNCERTAINTY, plausible=(0.05, 0.5), source="A",
+                            doc="Chain-of-thought elicitation share of the benign reference (the evaluator "
+                                "segment's); range chosen here.")
+    timing_regularity: float = prob(0.6, role=UNCERTAINTY, plausible=(0.3, 0.9), source="A",
+                                    doc="Timing regularity of the benign reference (automated harnesses; C: 0.77 of "
+                                        "API interactions are automated); range chosen here.")
+
+
+@dataclass
+class DistillationReference:
+    """The distillation traffic the pooled-traffic test is validated against, as traffic traits."""
+
+    coding_share: float = prob(0.8, role=UNCERTAINTY, plausible=(0.5, 1.0), source="A",
+                               doc="Coding share of the distillation reference (C: software engineering and agentic "
+                                   "targets).")
+    template_reuse: float = prob(0.6, role=UNCERTAINTY, plausible=(0.2, 0.9), source="A",
+                                 doc="Template reuse of the distillation reference (C: repeated prompt templates were "
+                                     "an attribution signal).")
+    cot_share: float = prob(0.3, role=UNCERTAINTY, plausible=(0.1, 0.6), source="A",
+                            doc="Chain-of-thought elicitation share of the distillation reference (C: CoT "
+                                "elicitation prompts were an attribution signal).")
+    timing_regularity: float = prob(0.8, role=UNCERTAINTY, plausible=(0.5, 1.0), source="A",
+                                    doc="Timing regularity of the distillation reference (C: synchronised timing was "
+                                        "an attribution signal).")
+
+
+def reference_score(profile: BenignReference | DistillationReference, w: DetectorWeights) -> float:
+    """The trait part of the detector score (w . traits) of a reference traffic profile."""
+    return (w.coding * profile.coding_share + w.template * profile.template_reuse + w.cot * profile.cot_share
+            + w.timing * profile.timing_regularity)
+
+
+@dataclass
+class ClusterDetectorConfig:
+    """Pooled-traffic (cluster) detector: accounts sharing an indicator are pooled, and the pool's traffic within
+    the evidence memory is tested against benign traffic at a false-positive rate per group-day
+    (sim/controls/cluster_detector.py)."""
+
+    enabled: bool = declared(False, role=LEVER, doc="Whether the pooled-traffic detector runs.")
+    pool_on: list[str] = declared(
+        default_factory=lambda: ["template", "payment", "device", "network"], role=LEVER, choices=INDICATORS,
+        doc="Indicators whose sharers are pooled (C/R: IP correlation, shared payment signals, infrastructure "
+            "indicators and repeated prompt templates attributed the campaigns).")
+    false_positive_rate: float = between(
+        0.003, 1e-9, 0.5, role=LEVER, plausible=(0.001, 0.02), source="R",
+        doc="Probability that a group of benign traffic at the benign reference is flagged on a given day: the "
+            "test's operating point (R: 0.3% benign FPR of windowed MMD tests of LLM API traffic, Liu et al. 2026).")
+    true_positive_rate: float = between(
+        0.9, 0.01, 1.0 - 1e-9, role=UNCERTAINTY, plausible=(0.5, 0.99), source="R",
+        doc="Detection probability of a full window whose traffic is reference_attacker_share distillation (R: "
+            "90.5% average TPR over attacker fractions, Liu et al. 2026).")
+    window_exchanges: float = between(
+        1500.0, 1.0, 1e9, role=LEVER, plausible=(500.0, 5000.0), source="R",
+        doc="Exchanges of pooled traffic one test reads (R: windows of 1,500 queries, Liu et al. 2026): a pool's "
+            "evidence grows with its volume up to one window.")
+    reference_attacker_share: float = between(
+        0.1, 1e-3, 1.0, role=UNCERTAINTY, plausible=(0.05, 0.5), source="A",
+        doc="Distillation share of a full window detected with true_positive_rate (the reference cluster; R: "
+            "shares 0.05-0.50 were tested, and at 0.1 this closed form's mean TPR over them is ~0.78).")
+    min_accounts: float = between(2.0, 1.0, 1e9, role=LEVER, plausible=(2.0, 10.0),
+                                  doc="Smallest pool tested, in accounts (one account is the per-account "
+                                      "detector's case).")
+    review_priority: float = between(
+        10.0, 0.0, MAX_PRIORITY, role=LEVER, source="I",
+        doc="Queue priority of the accounts of a flagged pool whose traffic is the distillation reference's (a "
+            "pool's priority is this times its distillation share, so a false alarm on benign-looking traffic "
+            "waits at the back of the queue); 10 ranks it with link-analysis flags, ahead of detector flags.")
+    benign: BenignReference = field(default_factory=BenignReference)
+    distillation: DistillationReference = field(default_factory=DistillationReference)
 
 
 @dataclass
@@ -207,12 +320,13 @@ class AggregateCaps:
 # Largest cumulative spend a usage tier may ask for (USD).
 MAX_SPEND_USD = 1e7
 
-_ANTHROPIC = "Anthropic API tiers 1-4 (CALIBRATION \"Real rate-limit structures\")"
+_ANTHROPIC = "Anthropic API tiers 1-4"
 
 
 @dataclass
 class UsageTier:
-    """One usage tier: what qualifies an account for it, and its limits.
+    """One usage tier: what qualifies an account for it, and its limits (real schedules:
+    CALIBRATION "Real rate-limit structures").
 
     A tier's daily limit in exchanges is its monthly spend cap spread over 30 days at the
     list price of an exchange (``sim/controls/usage_tiers.py``).
@@ -236,6 +350,7 @@ class UsageTier:
 
 
 def _anthropic_tiers() -> list[UsageTier]:
+    """Anthropic API tiers 1-4 (S); tier 1 qualifies at $0, since its $5 credit purchase is what opens API access."""
     return [UsageTier(0.0, 0.0, 100.0), UsageTier(0.0, 40.0, 500.0), UsageTier(0.0, 200.0, 1000.0),
             UsageTier(0.0, 400.0, 5000.0)]
 
@@ -398,6 +513,7 @@ class PolicyConfig:
     geo_filter: GeoFilterConfig = field(default_factory=GeoFilterConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
+    cluster_detector: ClusterDetectorConfig = field(default_factory=ClusterDetectorConfig)
     link_analysis: LinkAnalysisConfig = field(default_factory=LinkAnalysisConfig)
     sharing: SharingConfig = field(default_factory=SharingConfig)
     usage_tiers: UsageTiersConfig = field(default_factory=UsageTiersConfig)

@@ -50,10 +50,34 @@ class SegmentSpec:
         0.28, role=UNCERTAINTY, plausible=(0.20, 0.35), source="R",
         doc="Share of the segment's users on a VPN (surveys: 26-31%). The range is the population-wide share, the "
             "casual segment's value; analyses scale every segment's share with it.")
+    shared_template_share: float = prob(
+        0.1, role=UNCERTAINTY, plausible=(0.05, 0.6), source="A",
+        doc="Share of the segment's users whose requests carry a widely shared prompt template (agent frameworks, "
+            "coding tools, evaluation harnesses): CALIBRATION 0.15 of all users (0.05-0.40), more of the API "
+            "businesses and evaluators (the API's automated share is 0.77, C), fewer casual users.")
     cgnat_share: float = prob(0.25, role=UNCERTAINTY, plausible=(0.10, 0.50), source="A",
                               doc="Share of the segment's users behind CGNAT or other shared addresses (CGNAT "
                                   "at ~10% of fixed ISPs, far more on mobile). The range is the population-wide "
                                   "share, the casual segment's value.")
+
+
+@dataclass
+class ReviewBackground:
+    """The legitimate review load of one provider, for a run without legitimate users.
+
+    Every day, ``accounts_per_day[j]`` real legitimate accounts join the provider's review
+    queue at priority ``priority[j]`` (bins of the flagged legitimate accounts' priorities),
+    competing with the operators' accounts for the review capacity as the population's
+    would. Measured from the reference population under the status quo by
+    ``experiments/review_background.py``; it stands in for the population only while the
+    detector's settings are those it was measured under (docs/model.md).
+    """
+
+    provider: int = count(0, 0, 1000, role=SETTING, doc="Provider index whose queue the load joins.")
+    priority: list[float] = between(None, -50.0, 50.0, default_factory=list, role=SETTING, source="E",
+                                    doc="Priorities of the bins (review priority of a flagged legitimate account).")
+    accounts_per_day: list[float] = nonneg(None, 1e9, default_factory=list, role=SETTING, source="E",
+                                           doc="Real legitimate accounts flagged per day in each bin.")
 
 
 @dataclass
@@ -79,6 +103,19 @@ class PopulationConfig:
                                         doc="Peak-to-mean ratio of the sinusoidal daily cycle of legitimate demand; "
                                             "range chosen here.")
     segments: list[SegmentSpec] = field(default_factory=list)
+    review_background: list[ReviewBackground] = field(default_factory=list)
+    shared_templates: int = count(
+        20, 1, 10**6, role=UNCERTAINTY, plausible=(5, 100), source="A",
+        doc="Widely shared templates per segment (its popular frameworks or harnesses): each is carried by "
+            "shared_template_share x the segment's real users / this of them; range chosen here.")
+    shared_template_reuse: float = prob(
+        0.6, role=UNCERTAINTY, plausible=(0.3, 0.9), source="A",
+        doc="Mean template reuse of a user whose requests carry a shared template (the template is in every "
+            "request), at least the segment's own; range chosen here.")
+    shared_template_timing: float = prob(
+        0.5, role=UNCERTAINTY, plausible=(0.2, 0.9), source="A",
+        doc="Mean timing regularity of a user whose requests carry a shared template (a framework sends them), at "
+            "least the segment's own; range chosen here.")
     daily_cycle_peak_hour: int = count(
         15, 0, 23, role=UNCERTAINTY, plausible=(12, 20), source="A",
         doc="Hour of the day (UTC) at which the daily cycle of legitimate demand peaks (mid-afternoon).")

@@ -14,7 +14,8 @@ from typing import Any
 
 from .domain import CAPABILITIES, PROXY_TYPES, TIERS
 from .fields import ConfigError
-from .schema import SimConfig
+from .policy import reference_score
+from .schema import SimConfig, to_dict
 
 
 def _fail(path: str, value: Any, allowed: str) -> ConfigError:
@@ -90,6 +91,9 @@ def _check_usage_tiers(tiers: list, enabled: bool) -> None:
                             f"at least {key}[{j - 1}].{name}={values[j - 1]:g} (tiers in ascending order)")
 
 
+MAX_WINDOW_DAYS = 730  # two years: a campaign, not a history (memory and time grow with it)
+
+
 def validate(cfg: SimConfig) -> SimConfig:
     """Check every value against its allowed range and every cross-field rule.
 
@@ -102,6 +106,10 @@ def validate(cfg: SimConfig) -> SimConfig:
     end = _parse_date("scenario.end_date", sc.end_date)
     if end < start:
         raise _fail("scenario.end_date", sc.end_date, f"a date on or after scenario.start_date={sc.start_date}")
+    if (end - start).days + 1 > MAX_WINDOW_DAYS:
+        latest = start + dt.timedelta(days=MAX_WINDOW_DAYS - 1)
+        raise _fail("scenario.end_date", sc.end_date, f"a date at most {MAX_WINDOW_DAYS} days after scenario.start_date "
+                    f"(by {latest.isoformat()}): a campaign window of years is not what the model describes")
     if not sc.providers:
         raise _fail("scenario.providers", [], "at least one provider")
     n_prov = len(sc.providers)
@@ -127,6 +135,12 @@ def validate(cfg: SimConfig) -> SimConfig:
             raise _fail(f"population.segments[{i}].vpn_share", s.vpn_share, f"at most 1 - cgnat_share ({1 - s.cgnat_share:g})")
     pol = cfg.policy
     _check_usage_tiers(pol.usage_tiers.tiers, pol.usage_tiers.enabled)
+    pooled = pol.cluster_detector
+    benign, distilled = (reference_score(r, pol.detector.weights) for r in (pooled.benign, pooled.distillation))
+    if pooled.enabled and distilled <= benign:
+        raise _fail("policy.cluster_detector.distillation", to_dict(pooled.distillation),
+                    f"traits scoring above those of policy.cluster_detector.benign under policy.detector.weights "
+                    f"(they score {distilled:g} <= {benign:g})")
     gate = pol.identity_gating
     screen = gate.ownership_screen
     if gate.reverify_on_flag and not gate.enabled:
@@ -153,5 +167,11 @@ def validate(cfg: SimConfig) -> SimConfig:
     for j, p in enumerate(pol.shutdown.providers):
         if not 0 <= p < n_prov:
             raise _fail(f"policy.shutdown.providers[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
+    for i, bg in enumerate(cfg.population.review_background):
+        key = f"population.review_background[{i}]"
+        if not 0 <= bg.provider < n_prov:
+            raise _fail(f"{key}.provider", bg.provider, f"a provider index in [0, {n_prov - 1}]")
+        if len(bg.priority) != len(bg.accounts_per_day):
+            raise _fail(f"{key}.accounts_per_day", bg.accounts_per_day, f"one value per priority bin ({len(bg.priority)})")
     return cfg
 

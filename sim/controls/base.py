@@ -84,6 +84,10 @@ class DayContext:
     clock: Clock
     provider: int
     enqueue: Callable[[np.ndarray, np.ndarray, str], None]
+    # flag(rows, hit, score, chance, expected_priority, source): a detector's verdicts on
+    # scored rows: its own draw ``hit`` (with ``score``) for a row that is one account, and for
+    # a row standing for many, each account flagged with ``chance`` at ``expected_priority``.
+    flag: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, str], None]
     ban: Callable[[np.ndarray, str], None]
     banned_today: np.ndarray
     indicator_sizes: dict[str, int]

@@ -1,20 +1,34 @@
-"""Behavioural detector: a score from observable features plus noise, against a threshold.
+"""Behavioural detector: each account's accumulated evidence, read with noise, against a threshold.
 
-Formula, for an active account ``i`` with traffic on day ``d``::
+Formula, for an active account ``i`` with traffic on day ``d`` (its evidence
+score ``E`` and pooled error from :mod:`.evidence`)::
 
-    mu_i = w_volume * log10(1 + requests_i,d) + w_coding * coding_share_i
-         + w_template * template_reuse_i + w_cot * cot_share_i
-         + w_timing * timing_regularity_i + w_young * exp(-age_i / young_scale_days)
-         + w_network * exit_matched_i
-    score_i,d = mu_i + N(0, noise_sd)          flag  <=>  score_i,d > threshold
+    mu_i,d = w_volume * log10(1 + requests_i,d) + w_coding * coding_share_i
+           + w_template * template_reuse_i + w_cot * cot_share_i
+           + w_timing * timing_regularity_i + w_young * exp(-age_i / young_scale_days)
+           + w_network * exit_matched_i                          the day's score
+    E_i,d = mu_i,d + lam^D S_i,   S_i = max(0, E_i,prev - k),   k = threshold - accumulation_margin
+    score_i = E_i,d + N(0, noise_sd^2 W2_i)                      flag  <=>  score_i > threshold
+
+On an account's first day of traffic (and on every day for an account whose
+daily score stays below ``k``) this is the single-day rule
+``mu + N(0, noise_sd) > threshold``. An account whose mean daily score ``mu``
+exceeds ``k`` gains ``mu - k`` of evidence a day, so it is flagged with a
+probability that rises with its days of traffic: after ``n`` days of a run,
+``Phi(((mu - k) W_n - margin) / (noise_sd sqrt(W2_n)))`` with
+``W_n = sum_(j<n) lam^j`` and ``W2_n = sum_(j<n) lam^(2j)``.
 
 A second, optional channel is a per-request content classifier: each request
 flags its account with probability ``hazard_per_exchange``, so an account
 with ``n`` requests today is flagged with probability ``1 - (1 - h)^n``.
 
-Flagged accounts join the provider's review queue with priority ``score``.
-Legitimate heavy coders, automated API businesses and evaluators score high
-too, so the threshold trades blocked campaign against wrongful review load.
+A row that is one account is flagged by its own draw, at priority ``score``.
+Each real account a sampled row stands for has its own classifier errors, so
+it is flagged with the probability over them, ``Phi((E - threshold) / (noise_sd sqrt(W2)))``,
+at the mean score of a flagged account (the provider draws how many:
+:mod:`.review`). Legitimate heavy coders, automated API businesses,
+evaluators and users of agent frameworks score high too, so the threshold
+trades blocked campaign against wrongful review load.
 """
 
 from __future__ import annotations
@@ -22,50 +36,48 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from ..world.accounts import ACTIVE, ObservableAccounts
-from ..world.calendar import HOURS_PER_DAY
-from ..config import DetectorConfig, DetectorWeights
+from ..config import DetectorConfig
+from ..world.accounts import ACTIVE
 from .base import Control, DayContext, Phase
-
-
-def feature_score(view: ObservableAccounts, rows: np.ndarray, w: DetectorWeights, tick: int) -> np.ndarray:
-    """The noiseless score ``mu`` of accounts ``rows`` from observable columns only."""
-    age_days = (tick - view.created_at[rows]) / HOURS_PER_DAY
-    return (
-        w.volume * np.log10(1.0 + view.demand_day[rows])
-        + w.coding * view.coding_share[rows]
-        + w.template * view.template_reuse[rows]
-        + w.cot * view.cot_share[rows]
-        + w.timing * view.timing_regularity[rows]
-        + w.young * np.exp(-age_days / w.young_scale_days)
-        + w.network * view.exit_matched[rows]
-    )
+from .evidence import EvidenceMemory
 
 
 class Detector(Control):
     name = "detector"
     phases = frozenset({Phase.FLAG})
 
-    def __init__(self, cfg: DetectorConfig, rng: np.random.Generator) -> None:
+    def __init__(self, cfg: DetectorConfig, memory: EvidenceMemory, rng: np.random.Generator) -> None:
         self.cfg = cfg
+        self.memory = memory
         self.stream = rng
-        # Today's scored accounts, their noiseless score and flag probability
-        # (for expected-value metrics and calibration; decisions use the draw).
+        # Today's scored accounts, their noiseless evidence score and each real account's
+        # probability of a flag (expected-value metrics and calibration; decisions use the draw).
         self.last_rows = np.zeros(0, dtype=np.int64)
         self.last_mu = np.zeros(0)
         self.last_p_flag = np.zeros(0)
 
     def apply(self, ctx: DayContext) -> None:
         v = ctx.view
-        rows = np.flatnonzero((v.provider == ctx.provider) & (v.status == ACTIVE) & (v.demand_day > 0) & ~v.queued)
-        mu = feature_score(v, rows, self.cfg.weights, ctx.clock.tick)
-        self.last_rows, self.last_mu = rows, mu
-        self.last_p_flag = ndtr((mu - self.cfg.threshold) / self.cfg.noise_sd)
-        score = mu + self.stream.normal(0.0, self.cfg.noise_sd, size=rows.size)
+        m = self.memory
+        scored = (v.status[m.rows] == ACTIVE) & ~v.queue_full[m.rows]
+        rows = m.rows[scored]
+        evidence = v.evidence_score[rows]
+        spread = self.cfg.noise_sd * np.sqrt(v.evidence_days_sq[rows])
+        score = evidence + self.cfg.noise_sd * v.evidence_noise[rows]
         hit = score > self.cfg.threshold
+        self.last_rows, self.last_mu = rows, evidence
+        self.last_p_flag = ndtr((evidence - self.cfg.threshold) / spread)
         h = self.cfg.hazard_per_exchange
         if h > 0:
             p_request = -np.expm1(v.demand_day[rows] * np.log1p(-h)) if h < 1 else np.ones(rows.size)
             hit |= self.stream.random(rows.size) < p_request
             self.last_p_flag = 1.0 - (1.0 - self.last_p_flag) * (1.0 - p_request)
-        ctx.enqueue(rows[hit], score[hit], self.name)
+        ctx.flag(rows, hit, score, self.last_p_flag, self._priority_if_flagged(evidence, spread), self.name)
+
+    def _priority_if_flagged(self, evidence: np.ndarray, spread: np.ndarray) -> np.ndarray:
+        """The mean score of a flagged account: ``E[score | score > threshold]``, a truncated
+        normal mean (``evidence`` itself when the per-request channel alone can flag it)."""
+        a = (self.cfg.threshold - evidence) / spread
+        tail = ndtr(-a)
+        mean = evidence + spread * np.exp(-0.5 * a * a) / np.sqrt(2.0 * np.pi) / np.maximum(tail, 1e-300)
+        return np.where(tail > 1e-12, mean, np.maximum(evidence, self.cfg.threshold))

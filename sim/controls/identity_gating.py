@@ -114,6 +114,8 @@ class IdentityGating:
         self.reverify_stream = streams.generator(prefix + "reverification") if self.reverify_on_flag else None
         self.reverify_requests = 0.0  # real accounts asked to re-verify on a flag
         self.reverify_asked: list[np.ndarray] = []  # rows asked, one array per day
+        self.reverify_asked_mass: list[np.ndarray] = []  # of each, the real accounts asked (those in review)
+        self.reverify_lost_expected: list[np.ndarray] = []  # of each, the real accounts expected to fail
         self.reverify_closed: list[np.ndarray] = []  # rows closed for failing it, one array per day
         self._reverify_pass = np.zeros(len(Credential))  # chance to pass a re-check, by credential
         self._reverify_pass[Credential.FAKE] = cfg.fake_document_pass_rate
@@ -188,8 +190,10 @@ class IdentityGating:
         """Ask every live queued account of ``provider`` not yet re-verified for a document.
 
         ``present(rows)`` is the owners' answer: the :class:`Credential` each
-        account shows. ``load`` is how many real accounts each row stands for
-        (cost and counts only).
+        account shows. ``load`` is how many real accounts each row stands for:
+        of a row's ``m``, the ``K`` waiting in review are asked (cost and counts),
+        and the row (a sample of its ``m``) is closed with probability
+        ``(K / m) (1 - pass)`` (for a row that is one account: when it fails).
         Closes the accounts that fail; returns their rows.
         """
         status = view.status
@@ -198,8 +202,12 @@ class IdentityGating:
             return rows
         view.reverified[rows] = True
         self.reverify_asked.append(rows)
-        passed = self.reverify_stream.random(rows.size) < self._reverify_pass[present(rows)]
-        real = float(load[rows].sum())
+        self.reverify_asked_mass.append(view.queued_mass[rows].copy())
+        asked = view.queued_mass[rows] / np.maximum(load[rows], 1.0)
+        p_pass = self._reverify_pass[present(rows)]
+        passed = self.reverify_stream.random(rows.size) < np.where(asked >= 1.0, p_pass, 1.0 - asked * (1.0 - p_pass))
+        self.reverify_lost_expected.append(view.queued_mass[rows] * (1.0 - p_pass))
+        real = float(view.queued_mass[rows].sum())
         self.reverify_requests += real
         self.verifications += real
         self.cost_usd += real * self.cfg.cost_per_verification_usd.document
@@ -208,5 +216,7 @@ class IdentityGating:
         failed = rows[~passed]
         view.status[failed] = CLOSED
         view.queued[failed] = False
+        view.queued_mass[failed] = 0.0
+        view.queue_full[failed] = False
         self.reverify_closed.append(failed)
         return failed

@@ -54,15 +54,38 @@ AGGREGATE_KINDS: tuple[str, ...] = ("identity", "organisation", "payment")
 HOURLY_SKIP_PROB = 1e-9
 
 
-def exceed_bound(d: np.ndarray, p: float, c: float) -> np.ndarray:
+def exceed_bound(d: np.ndarray, p: float, c: float | np.ndarray) -> np.ndarray:
     """Upper bound on ``P(Binomial(d, p) > c)`` (Chernoff: ``exp(-d KL(k/d || p))``
-    with ``k = floor(c) + 1``); 1 where ``k/d <= p`` (no bound)."""
+    with ``k = floor(c) + 1``; ``c`` one for all or one per element); 1 where ``k/d <= p`` (no bound)."""
     k = np.floor(c) + 1.0
     d = d.astype(np.float64)
     q = np.minimum(k / d, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         kl = q * np.log(q / p) + np.where(q < 1.0, (1.0 - q) * np.log((1.0 - q) / (1.0 - p)), 0.0)
     return np.where(q > p, np.exp(-d * kl), 1.0)
+
+
+def hourly_served(allowed: np.ndarray, cap: float | np.ndarray, batch: TrafficBatch,
+                  stream: np.random.Generator) -> np.ndarray:
+    """What an hourly cap ``cap`` (one for all, or one per account) lets through of ``allowed``.
+
+    An hourly batch: ``min(d_i, c_h)``. A day batch: ``sum_h min(d_i,h, c_h)``
+    over the split of ``d_i`` by the daily cycle, drawn only for the accounts
+    whose busiest hour could exceed ``c_h`` with probability above
+    ``HOURLY_SKIP_PROB``.
+    """
+    if batch.span_hours == 1:
+        return np.minimum(allowed, np.floor(cap)).astype(allowed.dtype)
+    profile = batch.profile if batch.profile is not None else np.full(HOURS_PER_DAY, 1.0 / HOURS_PER_DAY)
+    cap = np.broadcast_to(np.floor(np.asarray(cap, dtype=np.float64)), allowed.shape)
+    over = np.flatnonzero(allowed > cap)
+    over = over[HOURS_PER_DAY * exceed_bound(allowed[over], float(profile.max()), cap[over]) > HOURLY_SKIP_PROB]
+    if over.size == 0:
+        return allowed
+    hours = stream.multinomial(allowed[over], profile)
+    out = allowed.copy()
+    out[over] = np.minimum(hours, cap[over, None]).sum(axis=1)
+    return out
 
 
 def grow(a: np.ndarray, n: int, fill: float | bool = 0) -> np.ndarray:
@@ -182,7 +205,7 @@ class VolumeCap(Control):
         allowed = want
         c_h = self.cfg.per_account_hour
         if np.isfinite(c_h):
-            allowed = self._hourly(allowed, c_h, batch)
+            allowed = hourly_served(allowed, c_h, batch, self.stream)
         c_d = self.cfg.per_account_day
         if np.isfinite(c_d):
             demand_today = v.demand_day[rows]  # served today <= requested today
@@ -198,19 +221,6 @@ class VolumeCap(Control):
             batch.refuse(self.name, excess, throttle=True)
         else:
             self._exceeded.append(rows[excess > 0])
-
-    def _hourly(self, allowed: np.ndarray, cap: float, batch: TrafficBatch) -> np.ndarray:
-        if batch.span_hours == 1:
-            return np.minimum(allowed, int(cap))
-        profile = batch.profile if batch.profile is not None else np.full(HOURS_PER_DAY, 1.0 / HOURS_PER_DAY)
-        over = np.flatnonzero(allowed > cap)
-        over = over[HOURS_PER_DAY * exceed_bound(allowed[over], float(profile.max()), cap) > HOURLY_SKIP_PROB]
-        if over.size == 0:
-            return allowed
-        hours = self.stream.multinomial(allowed[over], profile)
-        out = allowed.copy()
-        out[over] = np.minimum(hours, int(cap)).sum(axis=1)
-        return out
 
     def _aggregate(self, v: ObservableAccounts, rows: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         """Apply the aggregate caps and book what they let through today.

@@ -16,6 +16,7 @@ import numpy as np
 from ..world.accounts import ACTIVE, BANNED
 from ..world.calendar import HOURS_PER_DAY
 from ..controls import TrafficBatch
+from .attribution import Attribution
 
 if TYPE_CHECKING:
     from ..model import DistillationModel
@@ -51,7 +52,14 @@ def reverification_totals(model: DistillationModel) -> dict[str, float]:
         att = table.is_attacker[rows]
         user = ~att & ~table.is_reseller[rows]
         out[f"attacker_{what}"] = int(np.count_nonzero(att))
-        out[f"legit_{what}"] = float(table.weight[rows][user].sum())
+        # Real legitimate accounts: those asked (the row's accounts in review), and those expected
+        # to fail (asked x failure rate; the sampled row is closed with that share, see the gate).
+        per_row = [m for g in gates for m in (g.reverify_asked_mass if what == "asked" else g.reverify_lost_expected)]
+        if what == "closed":
+            asked_parts = [rows for g in gates for rows in g.reverify_asked]
+            asked_rows = np.concatenate(asked_parts) if asked_parts else np.zeros(0, dtype=np.int64)
+            user = ~table.is_attacker[asked_rows] & ~table.is_reseller[asked_rows]
+        out[f"legit_{what}"] = float(np.concatenate(per_row)[user].sum()) if per_row else 0.0
     return out
 
 
@@ -60,7 +68,8 @@ class Ledger:
 
     Besides the ticks it keeps what the metrics need split by window: the exchanges
     served to the operators per provider (each day and within the window) and each
-    operator's harvest at the window's end.
+    operator's harvest at the window's end; and each day it brings the providers' and
+    the consortium's attribution up to date (:mod:`.attribution`).
     """
 
     def __init__(self, model: DistillationModel) -> None:
@@ -77,6 +86,7 @@ class Ledger:
         self._day_attacker_served = np.zeros(len(providers), dtype=np.int64)  # by provider
         self.attacker_served_in_window = np.zeros(len(providers), dtype=np.int64)  # by provider
         self.harvest_at_window_end: list[int] | None = None  # by operator, once the window has closed
+        self.attribution = Attribution(model.cfg.policy.attribution, model.cfg.policy.sharing, len(providers))
 
     def book(self, attacker: bool, batch: TrafficBatch) -> None:
         """Record a served batch of requests."""
@@ -151,7 +161,7 @@ class Ledger:
         for provider in model.providers:
             r = provider.last_review
             legit_reviewed = user[r.rows]
-            expected += float((table.weight[r.rows][legit_reviewed] * r.p_ban[legit_reviewed]).sum())
+            expected += float((r.reviewed[legit_reviewed] * r.p_ban[legit_reviewed]).sum())
         # Bans not decided by review (link analysis, sharing) are certain given the review outcome.
         not_review = legit_banned & (table.ban_reason != 0)
         expected += float(table.weight[not_review].sum())
@@ -170,6 +180,8 @@ class Ledger:
             self.attacker_served_in_window += served
         if day == model.clock.window_days - 1:
             self.harvest_at_window_end = [op.harvested for op in model.operators]
+        attribution = self.attribution
+        attribution.close_day(table, [op.owner for op in model.operators], day, model.clock.tick)
         record = {
             "day": day,
             "date": model.clock.date_of(day).isoformat(),
@@ -189,6 +201,8 @@ class Ledger:
             "legit_signups_lost_cum": float(sum(pop.signups_lost for pop in model.populations)),
             "reviews_done_cum": float(sum(p.queue.reviews_done for p in model.providers)),
             "review_queue_length": int(np.count_nonzero(table.queued)),
+            **{f"attribution_cluster_{name}": v.largest for name, v in zip(self.provider_names, attribution.own, strict=True)},
+            "consortium_attribution_cluster": attribution.consortium_largest,
         }
         # A mechanism that is off adds no column: a run without it keeps the columns it always had.
         if model.market is not None:

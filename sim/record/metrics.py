@@ -269,6 +269,40 @@ def _sanctions(r: _Run) -> dict:
     }
 
 
+def _from_one(day: int | None) -> int | None:
+    """A day of the run counted from 1, as ``days_to_target`` (day 0 counts as 1); None stays None."""
+    return day + 1 if day is not None else None
+
+
+def _attribution(r: _Run) -> dict:
+    model = r.model
+    table = model.accounts
+    ledger = model.ledger
+    attribution = ledger.attribution
+    operators_banned = r.banned & table.is_attacker
+
+    def first_ban(rows: np.ndarray) -> int | None:
+        ticks = table.banned_at[rows]
+        return _from_one(int(ticks.min()) // HOURS_PER_DAY) if ticks.size else None
+
+    m: dict = {"days_to_first_ban": first_ban(operators_banned)}
+    for i, name in enumerate(ledger.provider_names):
+        m[f"days_to_first_ban_{name}"] = first_ban(operators_banned & (table.provider == i))
+    day = attribution.consortium_day
+    m["days_to_attribution"] = _from_one(day)
+    for name, view in zip(ledger.provider_names, attribution.own, strict=True):
+        m[f"days_to_attribution_{name}"] = _from_one(view.day)
+        m[f"false_attributions_{name}"] = view.false_attributions
+    # The attribution comes at the day's close, after that day's traffic: the day's harvest counts as before it.
+    served = [d["attacker_served"] for d in ledger.days[: model.clock.window_days]]
+    before = sum(served if day is None else served[: day + 1])
+    target = sum(op.target for op in model.operators)
+    m["harvest_before_attribution_share"] = min(1.0, before / target) if target else 0.0
+    m["attribution_censored"] = day is None
+    m["attribution_pooled"] = attribution.pooled
+    return m
+
+
 # One function per mechanism of outcomes.MECHANISMS but the runner's (which adds the run's wall time).
 MEASURES: dict[str, Callable[[_Run], dict]] = {
     "run": _run,
@@ -283,6 +317,7 @@ MEASURES: dict[str, Callable[[_Run], dict]] = {
     "market": _market,
     "aggregate_reporting": _aggregate_reporting,
     "sanctions": _sanctions,
+    "attribution": _attribution,
 }
 
 

@@ -76,6 +76,7 @@ REVIEWS = "real reviews"
 VERIFICATIONS = "real verifications"
 REPORTS = "reports"
 CAMPAIGNS = "campaigns"
+CLUSTERS = "clusters"  # linked clusters of banned accounts (attribution)
 DAYS = "days"  # a duration
 DAY_INDEX = "day"  # a day of the run, counted from 0
 DATE = "date"
@@ -87,7 +88,7 @@ NO_UNIT = ""  # names and numbers without a unit (a seed)
 UNITS: tuple[str, ...] = (
     EXCHANGES, REAL_EXCHANGES, SAMPLE_EXCHANGES, SHARE, USD, USD_PER_M, USD_PER_IDENTITY, USD_PER_ACCOUNT,
     ACCOUNTS, ACCOUNTS_PER_DAY, REAL_USERS, REAL_ACCOUNTS, PER_100K, FLAGS_PER_MONTH, PACE, IDENTITIES,
-    IDENTITIES_PER_DAY, DOCUMENTS, EXITS, REVIEWS, VERIFICATIONS, REPORTS, CAMPAIGNS, DAYS, DAY_INDEX, DATE,
+    IDENTITIES_PER_DAY, DOCUMENTS, EXITS, REVIEWS, VERIFICATIONS, REPORTS, CAMPAIGNS, CLUSTERS, DAYS, DAY_INDEX, DATE,
     MULTIPLIER, BAN_RATE, FLAG, SECONDS, NO_UNIT,
 )
 
@@ -101,9 +102,9 @@ DIMENSIONS: dict[str, str] = {
             "api, reseller, ready_account",
     "reason": "each way an account gets banned (`BAN_REASONS`, sim/agents/provider.py): review, link_analysis, sharing",
     "source": "each control that can put an account in the review queue (`QUEUE_SOURCES`, sim/controls/__init__.py): "
-              "detector, volume_cap, link_analysis, sharing, aggregate_reporting",
+              "detector, volume_cap, link_analysis, sharing, aggregate_reporting, cluster",
     "control": "each control that refuses traffic (`FILTER_CONTROLS`, sim/controls/__init__.py): geo_filter, volume_cap, "
-               "shutdown, aggregate_reporting",
+               "shutdown, aggregate_reporting, usage_tiers",
 }
 
 
@@ -425,6 +426,38 @@ MECHANISMS: tuple[Mechanism, ...] = (
         _o("horizon_reduction_share", SHARE, HIGHER, WINDOW, "horizon harvest cut by sanctions",
            "1 - horizon_exchanges_expected / horizon_exchanges_no_sanctions."),
     )),
+    Mechanism("attribution", "The first ban and the day the campaign is attributed to one actor, by the declared rule "
+              "(`policy.attribution`, sim/record/attribution.py): a provider attributes when its banned accounts hold a "
+              "cluster of at least `min_cluster` accounts linked by shared `indicators`; the cluster is the operator's when "
+              "most of its members are one operator's accounts (ground truth). Days count from 1 (day 0 is 1), null when "
+              "it never happened within the simulated horizon.", (
+        _o("days_to_first_ban", DAYS, LOWER, RUN, "time to the first ban",
+           "The day an operator account was first banned, on any provider; null if none was."),
+        _f("days_to_first_ban_{provider}", DAYS, LOWER, RUN, "time to the first ban on {provider}",
+           "The day provider {provider} first banned an operator account; null if it never did."),
+        _o("days_to_attribution", DAYS, LOWER, RUN, "time to attribution",
+           "The consortium's attribution day: with sharing on (`attribution_pooled`), the first day a participant's "
+           "view (its own bans, and those the other participants published once the latency has passed, linked "
+           "through the shared indicator kinds) or a non-participant's own view holds an operator's cluster of "
+           "`min_cluster` accounts; with sharing off, the earliest provider's day. Null if never (`attribution_censored`)."),
+        _f("days_to_attribution_{provider}", DAYS, LOWER, RUN, "time to attribution by {provider}",
+           "The first day the accounts provider {provider} banned hold an operator's cluster of `min_cluster` "
+           "accounts; null if never."),
+        _f("false_attributions_{provider}", CLUSTERS, LOWER, RUN, "false attributions by {provider}",
+           "Clusters of at least `min_cluster` accounts banned by provider {provider} at the run's end that are no "
+           "operator's (sampled legitimate users, counted unweighted, or resellers' accounts): the rule met by the wrong "
+           "accounts."),
+        _o("harvest_before_attribution_share", SHARE, LOWER, WINDOW, "harvest before attribution",
+           "Exchanges harvested in the window up to the end of the consortium's attribution day (when the "
+           "attribution comes), over the target, at most 1; when never attributed, the whole window's harvest over "
+           "the target."),
+        _o("attribution_censored", FLAG, NONE, RUN, "never attributed",
+           "Whether the consortium never attributed the campaign within the simulated horizon (`days_to_attribution` "
+           "null; `harvest_before_attribution_share` then counts the whole window)."),
+        _o("attribution_pooled", FLAG, NONE, SETTING, "attribution from pooled bans",
+           "Whether `days_to_attribution` pools the sharing participants' bans (sharing on with two participants or "
+           "more); false: it is the earliest provider's own attribution."),
+    )),
     Mechanism(RUNNER, "Added by the runner (`sim.runner.run`) after the summary.", (
         _o("runtime_seconds", SECONDS, NONE, RUN, "runtime",
            "Wall time of the run; varies from machine to machine, so it is left out of outcome comparisons."),
@@ -522,6 +555,15 @@ DAILY: tuple[Mechanism, ...] = (
            "Share of their demand the operators route through resellers: the mean of the operators' shares "
            "weighted by their targets."),
     ), present="`scenario.resellers.enabled`"),
+    Mechanism("attribution", "Progress towards attribution (`policy.attribution`): the largest linked cluster of banned "
+              "accounts that is an operator's; the campaign is attributed the first day it reaches `min_cluster`, so "
+              "the day for any other cluster size can be read from the series.", (
+        _f("attribution_cluster_{provider}", ACCOUNTS, HIGHER, TO_DATE, "largest operator cluster banned by {provider}",
+           "Accounts in the largest linked cluster of accounts provider {provider} banned so far that is an operator's."),
+        _o("consortium_attribution_cluster", ACCOUNTS, HIGHER, TO_DATE, "largest operator cluster, consortium",
+           "The largest operator's cluster in any view of the consortium (as `days_to_attribution`): pooled over the "
+           "sharing participants when sharing is on, each provider's own otherwise."),
+    )),
 )
 
 

@@ -16,13 +16,22 @@ Observable columns (what a provider can see, and all a control may read):
     demand_day, refused_day   int64 exchanges requested / refused today
     throttled_day   int64   of which refused by a volume cap (the account sees rate-limit errors)
     served_total    int64   exchanges served before today
-    queued          bool    waiting in the review queue
+    queued          bool    waiting in the review queue (some of the row's real accounts)
+    queued_mass     float   how many of the row's real accounts wait in review
+    queue_full      bool    all of them do: nothing left for the detector to flag
     queued_by       int8    which control queued it (index into QUEUE_SOURCES)
     queued_at       int32   tick it entered the queue
     priority        float32 queue priority
     banned_at       int32   tick of the ban
     ban_reason      int8    index into BAN_REASONS (review, link_analysis, sharing)
     reverified      bool    the provider asked the account to re-verify its identity (on a flag)
+    evidence, evidence_score, evidence_noise, evidence_days_sq, evidence_volume   float64 the
+                    provider's accumulated evidence on the account, fading over its memory
+                    (sim/controls/evidence.py)
+    evidence_day    int32   last day the account sent traffic (the evidence's reference day)
+    flag_sources    int16   every control whose flag waits in review for it (bit i: QUEUE_SOURCES[i])
+    template_group_size float64 accounts carrying the account's prompt template when the provider
+                    counts more than the table's rows (a sampled users' shared template; 0: the rows)
 
 Ground truth (read only by the agents that own the account and by metrics;
 never handed to a control): ``is_attacker``, ``owner`` (agent index),
@@ -63,12 +72,22 @@ _OBSERVABLE: dict[str, type] = {
     "throttled_day": np.int64,
     "served_total": np.int64,
     "queued": np.bool_,
+    "queued_mass": np.float64,  # real accounts of the row waiting in review (sim/controls/review.py)
+    "queue_full": np.bool_,  # every real account of the row is queued (none left to flag)
     "queued_by": np.int8,
     "queued_at": np.int32,
     "priority": np.float32,
     "banned_at": np.int32,
     "ban_reason": np.int8,
     "reverified": np.bool_,
+    "evidence": np.float64,
+    "evidence_score": np.float64,
+    "evidence_noise": np.float64,
+    "evidence_days_sq": np.float64,
+    "evidence_volume": np.float64,
+    "evidence_day": np.int32,
+    "flag_sources": np.int16,
+    "template_group_size": np.float64,
 }
 _TRUTH: dict[str, type] = {
     "is_attacker": np.bool_,

@@ -1,0 +1,110 @@
+"""Measure the legitimate review load that a run without legitimate users carries instead.
+
+Runs the reference world (``population=default``, ``policy=status_quo`` unless told
+otherwise) for both attacker strategies and a few seeds, records every real legitimate
+account that joins a provider's review queue and its priority, and bins them: per provider,
+``bins`` priority bins of equal flagged mass, each with its mean priority and the real
+accounts it gets per day (averaged over days and runs). Writes them into
+``conf/population/none.yaml`` as ``review_background`` (or prints them with ``--print``).
+
+    python experiments/review_background.py --seeds 4          # ~1 min on 2 cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+
+ROOT = Path(__file__).resolve().parents[1]
+NONE_YAML = ROOT / "conf" / "population" / "none.yaml"
+
+
+def _record(overrides: list[str]) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """(days simulated, per provider: the priorities and masses of legitimate accounts queued)."""
+    from sim import DistillationModel, compose
+
+    model = DistillationModel(compose(overrides))
+    seen: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in model.providers]
+
+    def watch(provider, method):
+        original = getattr(provider, method)
+
+        def wrapped(rows, *args, **kwargs):
+            before = provider.view.queued_mass.copy()
+            original(rows, *args, **kwargs)
+            added = provider.view.queued_mass - before
+            table = model.accounts  # a measurement: it may read the label, controls never do
+            idx = np.flatnonzero((added > 0) & ~table.is_attacker & ~table.is_reseller)
+            seen[provider.index].append((provider.view.priority[idx].astype(float), added[idx]))
+
+        setattr(provider, method, wrapped)
+
+    for provider in model.providers:
+        watch(provider, "flag")
+        watch(provider, "enqueue")
+    model.run_model()
+    days = model.clock.day + 1
+    out = []
+    for parts in seen:
+        p = np.concatenate([x for x, _ in parts]) if parts else np.zeros(0)
+        m = np.concatenate([y for _, y in parts]) if parts else np.zeros(0)
+        out.append((p, m))
+    return days, out
+
+
+def bin_load(priority: np.ndarray, mass: np.ndarray, bins: int, days: float) -> tuple[list[float], list[float]]:
+    """``bins`` bins of equal mass by priority: (mean priority, real accounts per day) each."""
+    if mass.sum() <= 0:
+        return [], []
+    order = np.argsort(priority)
+    p, m = priority[order], mass[order]
+    edges = np.searchsorted(np.cumsum(m) / m.sum(), np.linspace(0, 1, bins + 1)[1:-1])
+    pri, per_day = [], []
+    for part_p, part_m in zip(np.split(p, edges), np.split(m, edges), strict=True):
+        if part_m.sum() > 0:
+            pri.append(round(float(np.average(part_p, weights=part_m)), 4))
+            per_day.append(round(float(part_m.sum() / days), 3))
+    return pri, per_day
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--bins", type=int, default=12)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--print", action="store_true", help="print the YAML instead of writing conf/population/none.yaml")
+    parser.add_argument("overrides", nargs="*", help="extra overrides of the measured world (default: the reference)")
+    args = parser.parse_args(argv)
+    tasks = [[*args.overrides, f"attacker={a}", f"seed={s}"] for a in ("wide_slow", "churn") for s in range(args.seeds)]
+    results = Parallel(n_jobs=args.jobs)(delayed(_record)(t) for t in tasks)
+    n_prov = len(results[0][1])
+    total_days = sum(d for d, _ in results)
+    lines = []
+    for i in range(n_prov):
+        p = np.concatenate([r[1][i][0] for r in results])
+        m = np.concatenate([r[1][i][1] for r in results])
+        pri, per_day = bin_load(p, m, args.bins, total_days)
+        lines.append(f"  - {{provider: {i}, priority: {pri}, accounts_per_day: {per_day}}}")
+    command = " ".join(["python experiments/review_background.py", *(argv if argv is not None else sys.argv[1:])])
+    block = (f"# The legitimate review load carried instead of the population (sim/controls/review.py):\n"
+             f"# measured by `{command}` on {dt.date.today().isoformat()} from population=default under\n"
+             f"# {' '.join(args.overrides) or 'policy=status_quo'}; valid while the detector's settings are those.\n"
+             "review_background:\n" + "\n".join(lines) + "\n")
+    if args.print:
+        print(block)
+        return 0
+    text = NONE_YAML.read_text()
+    head = text.split("# The legitimate review load carried instead")[0].rstrip() + "\n"
+    NONE_YAML.write_text(head + block)
+    print(block)
+    print(f"wrote {NONE_YAML.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
