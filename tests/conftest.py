@@ -12,6 +12,9 @@ from sim.runner import RunResult, run
 
 # A small world for fast tests: attacker only, or a 20k-account sample.
 ATTACKER_ONLY = ["population=none"]
+# Attacker only, without the legitimate review load population=none carries (conf/population/none.yaml):
+# for tests of one mechanism's arithmetic, where that load (measured for the status-quo detector) is noise.
+UNLOADED = [*ATTACKER_ONLY, "population.review_background=[]"]
 SMALL_POP = ["population.sample_size=20000"]
 SHORT = ["scenario.end_date=2026-05-06"]  # 15 days
 

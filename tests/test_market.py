@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conftest import ATTACKER_ONLY, SHORT, simulate
+from .conftest import SHORT, UNLOADED, simulate
 
 # Pinned enforcement (not the calibrated defaults): a detector that bans every day.
-MARKET = [*ATTACKER_ONLY, *SHORT, "costs.market.enabled=true",
+MARKET = [*UNLOADED, *SHORT, "costs.market.enabled=true",
           "calibration.detector_threshold=4.5", "calibration.footprint=1.0"]
 QUICK = ["scenario.end_date=2026-05-01"]  # 10 days: bans start and the lagged price answers
 SEEDS = (0, 1, 2)

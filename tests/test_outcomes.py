@@ -85,7 +85,7 @@ def test_harvest_by_provider_follows_the_operator_spread() -> None:
 
 def test_route_share_is_the_target_weighted_mean_in_both_places() -> None:
     model = DistillationModel(cfg("scenario=feb_2026", "scenario.resellers.enabled=true", "attacker.resellers.base_share=0.5",
-                                  "population=none", "scenario.end_date=2026-01-24"))
+                                  "population=none", "population.review_background=[]", "scenario.end_date=2026-01-24"))
     model.run_model()
     m = metrics.summarize(model)
     shares = [op.route_share for op in model.operators]

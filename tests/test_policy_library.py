@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from .conftest import SHORT, simulate
+from .conftest import SHORT, UNLOADED, simulate
 
 NON_ADAPTIVE = [
     "attacker.responses.pace_under_cap=false",
@@ -15,7 +15,7 @@ NON_ADAPTIVE = [
     "attacker.responses.rotate_exit_on_refusal=false",
 ]
 SEEDS = (0, 1)
-WORLD = ["population=none", *SHORT]
+WORLD = [*UNLOADED, *SHORT]
 
 
 def _strip(m: dict) -> dict:

@@ -10,10 +10,10 @@ from sim.config.compose import compose
 from sim.config import ConfigError
 from sim.model import DistillationModel
 
-from .conftest import ATTACKER_ONLY, SHORT, simulate
+from .conftest import SHORT, UNLOADED, simulate
 
 PINNED = ["calibration.detector_threshold=4.5", "calibration.footprint=1.0"]  # a detector that bans every day
-MARKET = [*ATTACKER_ONLY, *SHORT, *PINNED, "costs.market.enabled=true"]
+MARKET = [*UNLOADED, *SHORT, *PINNED, "costs.market.enabled=true"]
 READY = ["costs.market.ready_accounts.enabled=true"]
 # Document gating (pass rate 0.2): an own account costs ~$15 / 0.2 = $75 in identities; a ready-made one $60.
 DOC_GATE = ["policy=provider_id_gating_2026", "policy.identity_gating.ownership_screen.enabled=false",

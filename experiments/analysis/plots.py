@@ -78,6 +78,9 @@ def _place_labels(ax, xs, ys, texts, styles) -> None:
         taken.append(best[1])
 
 
+MIN_SHARE_SPAN = 5.0  # percentage points
+
+
 def pareto(table: pd.DataFrame, front: np.ndarray, x: str, y: str, x_label: str, y_label: str,
            title: str, path: Path, colors: dict[str, tuple]) -> Path:
     """Blocked share vs collateral, one panel per stratum, interval bars, non-dominated policies marked.
@@ -112,6 +115,9 @@ def pareto(table: pd.DataFrame, front: np.ndarray, x: str, y: str, x_label: str,
         pad_x = 0.08 * (np.nanmax(xs) - np.nanmin(xs) or 1.0)
         ax.set_xlim(min(0, np.nanmin(xs - xerr[0])) - pad_x, np.nanmax(xs + xerr[1]) + 3 * pad_x)
         lo_y, hi_y = np.nanmin(ys - yerr[0]), np.nanmax(ys + yerr[1])
+        # A share axis spans at least MIN_SHARE_SPAN percentage points, so that seed noise of a
+        # thousandth of a percent does not look like a front.
+        hi_y = max(hi_y, lo_y + MIN_SHARE_SPAN)
         pad_y = 0.12 * (hi_y - lo_y or 1.0)
         ax.set_ylim(lo_y - pad_y, hi_y + 2 * pad_y)
         ax.ticklabel_format(axis="both", style="plain", useOffset=False)
