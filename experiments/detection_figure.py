@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         after_dir = sweeps.read_sweep_dir(SWEEP)
         sweeps.run_sweep(sweeps.SweepCommand(SWEEP, (), after_dir, args.jobs))
     before_daily, before = read_runs(args.before, "before: single-day score")
-    after_daily, after = read_runs(after_dir, "after: accumulated and pooled evidence")
+    after_daily, after = read_runs(after_dir, "after: accumulated evidence, recalibrated")
     daily = pd.concat([before_daily, after_daily], ignore_index=True)
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
     plots.daily_versions(daily, COLUMN, "operator accounts banned that day",
