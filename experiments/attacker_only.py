@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from experiments.analysis import report, sweeps  # noqa: E402
-from experiments.analysis.invariance import compare_settings  # noqa: E402
-from experiments.analysis.tables import fmt_number, to_markdown  # noqa: E402
+from experiments.analysis.invariance import compare_settings, display_table, write_invariance_report  # noqa: E402
 
 SETTING = "population.name"
 OUTCOMES = ("exchanges_harvested", "campaign_blocked_share", "attacker_accounts_created", "attacker_accounts_banned",
@@ -40,25 +39,18 @@ def main(argv: list[str] | None = None) -> int:
         command = sweeps.SweepCommand("attacker_only", tuple(args.overrides), sweep_dir, args.jobs)
         sweeps.run_sweep(command)
     runs = sweeps.load_runs(sweep_dir)
+    runs, _ = sweeps.latest_per_key(runs, [SETTING, "attacker.name", "seed"])  # the newest run of each cell
     table = compare_settings(runs, SETTING, ("attacker.name",), OUTCOMES, args.limit)
     values = sorted(runs[SETTING].unique())
-    display = table[["attacker.name", "outcome"]].copy()
-    for v in values:
-        display[v] = [f"{fmt_number(m)} ± {fmt_number(s)}" for m, s in zip(table[f"mean@{v}"], table[f"se@{v}"], strict=True)]
-    display["max |z|"] = [f"{z:.1f}" for z in table["max_z"]]
-    display["within"] = ["yes" if w else "**no**" for w in table["within"]]
     failed = int((~table["within"]).sum())
-    md = to_markdown(display)
-    out = report.new_results_dir("attacker_only")
-    lines = ["# Attacker-only runs against runs with the population", "",
-             f"**{len(table) - failed} of {len(table)}** attacker outcomes agree within {args.limit:g} standard errors "
-             "(mean ± standard error over seeds).", "", md, "",
-             *report.reproduce_section(__file__, list(sys.argv[1:] if argv is None else argv), command, Path(sweep_dir),
-                                       sweeps.code_versions(runs))]
-    report.write_table(out, "attacker_only", table)
-    report.write_report(out, "\n".join(lines) + "\n", "Attacker-only runs")
+    headline = (f"**{len(table) - failed} of {len(table)}** attacker outcomes agree within {args.limit:g} standard errors "
+                "(mean ± standard error over seeds).")
+    reproduce = report.reproduce_section(__file__, list(sys.argv[1:] if argv is None else argv), command, Path(sweep_dir),
+                                         sweeps.code_versions(runs))
+    md, path = write_invariance_report("attacker_only", "Attacker-only runs against runs with the population", headline,
+                                       table, display_table(table, ("attacker.name",), values), reproduce)
     print(md)
-    print(f"\n{len(table) - failed} of {len(table)} within {args.limit:g} SE; report: {report.display_path(out / 'report.md')}")
+    print(f"\n{len(table) - failed} of {len(table)} within {args.limit:g} SE; report: {path}")
     return 0 if failed == 0 else 1
 
 

@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from experiments.analysis import report, sweeps  # noqa: E402
-from experiments.analysis.invariance import compare_settings  # noqa: E402
-from experiments.analysis.tables import fmt_number, to_markdown  # noqa: E402
+from experiments.analysis.invariance import compare_settings, display_table, write_invariance_report  # noqa: E402
 
 SETTING = "population.sample_size"
 GROUPS = ("policy", "attacker")
@@ -48,29 +47,19 @@ def main(argv: list[str] | None = None) -> int:
         sweeps.run_sweep(command)
     runs = sweeps.load_runs(sweep_dir)
     runs[SETTING] = runs[f"cfg.{SETTING}"] if f"cfg.{SETTING}" in runs.columns else runs[SETTING]
+    runs, _ = sweeps.latest_per_key(runs, [SETTING, "policy.name", "attacker.name", "seed"])  # the newest run of each cell
     table = compare_settings(runs, SETTING, GROUPS, OUTCOMES, args.limit)
     sizes = sorted(runs[SETTING].unique())
-    display = table[[*GROUPS, "outcome"]].copy()
-    for v in sizes:
-        display[f"{int(v):,}"] = [f"{fmt_number(m)} ± {fmt_number(s)}" for m, s in zip(table[f"mean@{v}"], table[f"se@{v}"], strict=True)]
-    display["max |z|"] = [f"{z:.1f}" for z in table["max_z"]]
-    display["within"] = ["yes" if w else "**no**" for w in table["within"]]
     failed = int((~table["within"]).sum())
-    out = report.new_results_dir("sample_size")
-    md = to_markdown(display)
-    lines = [
-        "# Sample-size invariance", "",
-        f"**{len(table) - failed} of {len(table)}** outcome x (policy, attacker) cells agree across "
-        f"{', '.join(f'{int(v):,}' for v in sizes)} sampled legitimate users within {args.limit:g} standard errors "
-        f"(mean ± standard error over {int(table[f'n@{sizes[0]}'].min())} seeds).", "",
-        md, "",
-        *report.reproduce_section(__file__, list(sys.argv[1:] if argv is None else argv), command, Path(sweep_dir),
-                                  sweeps.code_versions(runs)),
-    ]
-    report.write_table(out, "sample_size", table)
-    report.write_report(out, "\n".join(lines) + "\n", "Sample-size invariance")
+    headline = (f"**{len(table) - failed} of {len(table)}** outcome x (policy, attacker) cells agree across "
+                f"{', '.join(f'{int(v):,}' for v in sizes)} sampled legitimate users within {args.limit:g} standard errors "
+                f"(mean ± standard error over {int(table[f'n@{sizes[0]}'].min())} seeds).")
+    reproduce = report.reproduce_section(__file__, list(sys.argv[1:] if argv is None else argv), command, Path(sweep_dir),
+                                         sweeps.code_versions(runs))
+    md, path = write_invariance_report("sample_size", "Sample-size invariance", headline, table,
+                                       display_table(table, GROUPS, sizes, lambda v: f"{int(v):,}"), reproduce)
     print(md)
-    print(f"\n{len(table) - failed} of {len(table)} cells within {args.limit:g} SE; report: {report.display_path(out / 'report.md')}")
+    print(f"\n{len(table) - failed} of {len(table)} cells within {args.limit:g} SE; report: {path}")
     return 0 if failed == 0 else 1
 
 

@@ -46,3 +46,30 @@ def compare_settings(runs: pd.DataFrame, setting: str, groups: Sequence[str], ou
                 row[f"mean@{v}"], row[f"se@{v}"], row[f"n@{v}"] = m, s, n
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def display_table(table: pd.DataFrame, keys: Sequence[str], values: Sequence, label=str) -> pd.DataFrame:
+    """The comparison as a readable table: ``keys`` columns, then ``mean ± se`` per setting value
+    (headed ``label(value)``), the largest |z| and whether it is within the limit."""
+    from .tables import fmt_number
+
+    out = table[[*keys, "outcome"]].copy()
+    for v in values:
+        out[label(v)] = [f"{fmt_number(m)} ± {fmt_number(s)}" for m, s in zip(table[f"mean@{v}"], table[f"se@{v}"], strict=True)]
+    out["max |z|"] = [f"{z:.1f}" for z in table["max_z"]]
+    out["within"] = ["yes" if w else "**no**" for w in table["within"]]
+    return out
+
+
+def write_invariance_report(name: str, title: str, headline: str, table: pd.DataFrame, display: pd.DataFrame,
+                            reproduce: list[str]) -> tuple[str, str]:
+    """Write ``results/<name>/<stamp>/`` (report.md, report.html, the numbers as CSV); return the
+    Markdown table and the report's path as shown to a reader."""
+    from . import report
+    from .tables import to_markdown
+
+    out = report.new_results_dir(name)
+    md = to_markdown(display)
+    report.write_table(out, name, table)
+    report.write_report(out, "\n".join([f"# {title}", "", headline, "", md, "", *reproduce]) + "\n", title)
+    return md, report.display_path(out / "report.md")
