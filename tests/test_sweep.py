@@ -339,8 +339,8 @@ def test_the_progress_command_recognises_a_dead_sweep(tmp_path: Path) -> None:
 def test_ctrl_c_in_a_sweep_says_how_far_it_got_and_how_to_resume(tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "-m", "+sweep=smoke", f"hydra.sweep.dir={sweep_dir}", "hydra.launcher.n_jobs=2",
-         "seed=range(0,12)"],
+        [sys.executable, "-m", "sim", "-m", "+sweep=smoke", f"hydra.sweep.dir={sweep_dir}", "hydra.launcher.n_jobs=1",
+         "seed=range(0,40)"],
         cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     deadline = time.time() + 120
@@ -350,4 +350,4 @@ def test_ctrl_c_in_a_sweep_says_how_far_it_got_and_how_to_resume(tmp_path: Path)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err, err
-    assert re.search(r"interrupted: \d+ of 24 runs done; run the same command again to resume", err), err
+    assert re.search(r"interrupted: \d+ of 80 runs done; run the same command again to resume", err), err
