@@ -342,6 +342,9 @@ def test_ctrl_c_in_a_sweep_says_how_far_it_got_and_how_to_resume(tmp_path: Path)
         [sys.executable, "-m", "sim", "-m", "+sweep=smoke", f"hydra.sweep.dir={sweep_dir}", "hydra.launcher.n_jobs=1",
          "seed=range(0,40)"],
         cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # A shell that runs the suite in the background ignores SIGINT, and children inherit that:
+        # give the sweep the default disposition a terminal's Ctrl-C meets.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     while time.time() < deadline and not list(sweep_dir.glob("journal/*/*.end.json")):
