@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -105,15 +106,16 @@ def test_the_analysis_package_never_imports_the_simulation() -> None:
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}: analyses read saved results only"
 
 
-def test_the_layer_rules_would_catch_a_violation(tmp_path: Path) -> None:
-    """The checker itself: a control importing an agent is reported."""
-    fake = SIM / "controls" / "_layout_probe.py"
-    fake.write_text("from ..agents.operator import Operator\n")
-    try:
-        names = _imports(fake, False)
-    finally:
-        fake.unlink()
-    assert "sim.agents.operator" in names and "agents" not in ALLOWED["controls"]
+def test_the_layer_rules_would_catch_a_violation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checker itself: a control importing an agent is reported (a probe module in a copy
+    of the tree's shape under tmp_path, never in the source tree)."""
+    probe = tmp_path / "sim" / "controls" / "probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("from ..agents.operator import Operator\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    names = _imports(probe, False)
+    assert "sim.agents.operator" in names
+    assert _layer("sim.agents.operator") not in ALLOWED[_layer("sim.controls.probe")] | {"controls"}
 
 
 def test_every_package_is_installed_and_carries_its_configs() -> None:

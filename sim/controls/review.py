@@ -38,9 +38,9 @@ whatever the sample size:
 
 Ordering and decisions use observable columns only; ``load`` (how many real
 accounts a row stands for) is the simulation's multiplicity, not something a
-reviewer sees. With every row a unit row (an attacker-only run) this is the
-queue of individual accounts: reviewed while the capacity used before leaves room for one, under
-``C``.
+reviewer sees. With every row a unit row and no background (an attacker-only
+run with ``population.review_background=[]``) this is the queue of individual
+accounts, each reviewed while the capacity used before it leaves room for one.
 """
 
 from __future__ import annotations
@@ -80,7 +80,6 @@ class ReviewQueue:
         self.evidence = evidence
         self.stream = rng
         self.reviews_done = 0.0
-        self.background_reviews = 0.0  # of reviews_done, those of the background load
         self._bg_daily = (np.asarray(background.priority, float), np.asarray(background.accounts_per_day, float)) if background else None
         self._bg_priority = np.zeros(0)
         self._bg_mass = np.zeros(0)
@@ -109,14 +108,18 @@ class ReviewQueue:
 
     def _top(self, view: ObservableAccounts, waiting: np.ndarray) -> np.ndarray:
         """The head of the queue (highest priority first, ties by row) that today's
-        capacity can reach: every waiting row holds at least one real account, so at
-        most ``ceil(capacity)`` of them; the rest need not be sorted."""
+        capacity can reach. A row holding at least one real account uses at least one
+        review, so the ``ceil(capacity)`` highest rows usually suffice and the rest need
+        not be sorted; rows holding a fraction of an account (the remainder of a weighted
+        row) can stretch the reach, so when that head holds less than the capacity the
+        whole queue is sorted."""
         key = -view.priority[waiting]
         k = int(min(waiting.size, np.ceil(self.cfg.capacity_per_day)))
         if k < waiting.size:
             cut = np.partition(key, k - 1)[k - 1]
             head = key <= cut  # keeps every tie at the cut, in row order
-            waiting, key = waiting[head], key[head]
+            if view.queued_mass[waiting[head]].sum() >= self.cfg.capacity_per_day:
+                waiting, key = waiting[head], key[head]
         return waiting[np.argsort(key, kind="stable")]
 
     def review(self, view: ObservableAccounts, provider: int, tick: int, load: np.ndarray) -> ReviewOutcome:
@@ -174,7 +177,6 @@ class ReviewQueue:
         took = np.clip(np.floor(capacity - (bg_before + rows_ahead)), 0.0, bg_m)
         self._bg_mass[order] = bg_m - took
         self.reviews_done += float(took.sum())
-        self.background_reviews += float(took.sum())
         return used_before
 
     @staticmethod
