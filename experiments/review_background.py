@@ -31,22 +31,20 @@ def _record(overrides: list[str]) -> tuple[int, list[tuple[np.ndarray, np.ndarra
     model = DistillationModel(compose(overrides))
     seen: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in model.providers]
 
-    def watch(provider, method):
-        original = getattr(provider, method)
+    def watch(provider):
+        queue = provider.queue
+        original = queue.add
 
-        def wrapped(rows, *args, **kwargs):
-            before = provider.view.queued_mass.copy()
-            original(rows, *args, **kwargs)
-            added = provider.view.queued_mass - before
+        def add(view, rows, priority, mass, *args, **kwargs):
+            original(view, rows, priority, mass, *args, **kwargs)
             table = model.accounts  # a measurement: it may read the label, controls never do
-            idx = np.flatnonzero((added > 0) & ~table.is_attacker & ~table.is_reseller)
-            seen[provider.index].append((provider.view.priority[idx].astype(float), added[idx]))
+            legit = ~table.is_attacker[rows] & ~table.is_reseller[rows]
+            seen[provider.index].append((np.asarray(priority, float)[legit], np.asarray(mass, float)[legit]))
 
-        setattr(provider, method, wrapped)
+        queue.add = add
 
     for provider in model.providers:
-        watch(provider, "flag")
-        watch(provider, "enqueue")
+        watch(provider)
     model.run_model()
     days = model.clock.day + 1
     out = []

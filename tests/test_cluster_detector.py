@@ -67,7 +67,7 @@ class _World:
         ctx = DayContext(view=view, clock=Clock(dt.date(2026, 4, 22), 45, tick=DAY * HOURS_PER_DAY + 23), provider=0,
                          enqueue=lambda rows, priority, source: sent.append((rows, priority)),
                          flag=lambda *a: None, ban=lambda *a: None, banned_today=np.zeros(0, np.int64),
-                         indicator_sizes={"template": self.next_id})
+                         indicator_sizes={"template": self.next_id}, carriers=np.ones(view.n))
         detector.apply(ctx)
         rows = np.concatenate([r for r, _ in sent]) if sent else np.zeros(0, np.int64)
         priority = np.concatenate([p for _, p in sent]) if sent else np.zeros(0)

@@ -36,11 +36,11 @@ class _Flags:
         self.hit = np.zeros(0, dtype=bool)
 
     def ctx(self, view, day: int) -> DayContext:
-        def flag(rows, hit, score, chance, priority, source):
+        def flag(rows, hit, score, chance, evidence, spread, threshold, source):
             self.hit = hit
 
         return DayContext(view=view, clock=_clock(day), provider=0, enqueue=lambda *a: None, flag=flag,
-                          ban=lambda *a: None, banned_today=np.zeros(0, np.int64), indicator_sizes={})
+                          ban=lambda *a: None, banned_today=np.zeros(0, np.int64), indicator_sizes={}, carriers=np.ones(view.n))
 
 
 def test_the_memory_is_a_fading_cusum_of_the_daily_score():
@@ -119,7 +119,7 @@ def test_a_persistent_account_grows_more_detectable_with_days_of_traffic():
     assert observed[0] < 0.35 and observed[-1] > 0.95
 
 
-def test_review_weighs_the_evidence_and_every_incoming_flag():
+def test_review_weighs_the_evidence_and_the_incoming_flag():
     cfg = DetectorConfig(threshold=6.0, accumulation_margin=1.0)
     review = ReviewConfig(capacity_per_day=100.0, noise_sd=0.25, ban_threshold=6.0)
     table = _table(3, 0.8)
@@ -129,11 +129,12 @@ def test_review_weighs_the_evidence_and_every_incoming_flag():
     table.demand_day[:] = 30
     memory.update(view, 0, _clock(0))
     rows = np.arange(3)
-    queue.enqueue(view, rows, np.ones(3), np.full(3, 5.0), np.ones(3), _clock(0).tick)
-    bit = {s: 1 << QUEUE_SOURCES.index(s) for s in QUEUE_SOURCES}
-    view.flag_sources[rows] = [bit["detector"], bit["cluster"], bit["cluster"] | bit["link_analysis"]]
+    for row, source in zip(rows, ("detector", "cluster", "link_analysis"), strict=True):
+        queue.enqueue(view, rows[row:row + 1], np.ones(1), np.full(1, 5.0), QUEUE_SOURCES.index(source), np.ones(3),
+                      _clock(0).tick)
     e = memory.score(view, rows, _clock(0).tick)
     outcome = queue.review(view, 0, _clock(0).tick, np.ones(3))
-    bonus = np.array([0.0, review.flag_evidence.cluster, review.flag_evidence.cluster + review.flag_evidence.link_analysis])
+    bonus = np.array([0.0, review.flag_evidence.cluster, review.flag_evidence.link_analysis])
+    assert np.array_equal(outcome.rows, rows)
     assert np.allclose(outcome.p_ban, ndtr((e + bonus - 6.0) / 0.25))
-    assert np.all(view.flag_sources[rows] == 0)  # reviewed: the flags were weighed and leave with the account
+    assert not view.queued[rows].any()  # reviewed: the flags were weighed and leave with the account

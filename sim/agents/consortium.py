@@ -16,7 +16,7 @@ import numpy as np
 from ..world.accounts import ACTIVE, PENDING
 from ..config import SharingConfig
 from ..world.calendar import HOURS_PER_DAY
-from ..world.indicators import COLUMN, sharing_mask
+from ..world.indicators import COLUMN, specific_mask
 
 if TYPE_CHECKING:
     from .world import DefenderWorld
@@ -74,11 +74,13 @@ class SharingConsortium(mesa.Agent):
         view = self.view
         live = np.flatnonzero((view.provider == dest) & ((view.status == ACTIVE) | (view.status == PENDING)))
         hit = np.zeros(live.size, dtype=bool)
+        carriers = self.world.review_load[live]
         for kind, values in ids.items():
-            hit |= sharing_mask(getattr(view, COLUMN[kind])[live], values, self.world.indicators.size(kind))
+            hit |= specific_mask(getattr(view, COLUMN[kind])[live], values, self.world.indicators.size(kind),
+                                 carriers, self.cfg.max_carriers)
         rows = live[hit]
         if self.cfg.action == "ban":
             provider.ban(rows, "sharing")
         else:
-            rows = rows[~view.queued[rows] & (view.status[rows] == ACTIVE)]
+            rows = rows[~view.queue_full[rows] & (view.status[rows] == ACTIVE)]
             provider.enqueue(rows, np.full(rows.size, self.review_priority, np.float32), "sharing")

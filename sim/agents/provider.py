@@ -100,6 +100,7 @@ class Provider(mesa.Agent):
             ban=self.ban,
             banned_today=np.zeros(0, dtype=np.int64),
             indicator_sizes={k: world.indicators.size(k) for k in INDICATORS},
+            carriers=world.review_load,
         )
         self.evidence.update(self.view, self.index, world.clock)
         for control in self._flaggers:
@@ -109,31 +110,38 @@ class Provider(mesa.Agent):
         outcome = self.queue.review(self.view, self.index, world.clock.tick, world.review_load)
         self.last_review = outcome
         self.ban(outcome.rows[outcome.banned], "review")
-        ctx.banned_today = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today
+        self._banned_today.append(outcome.rows[outcome.any_banned & ~outcome.banned])  # a real account banned
+        ctx.banned_today = np.concatenate(self._banned_today)
         for control in self._propagators:
             control.apply(ctx)
-        if self._banned_today:
-            world.consortium.publish(self.index, np.concatenate(self._banned_today))
+        world.consortium.publish(self.index, np.concatenate(self._banned_today))
 
     def enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
-        """Put the whole of rows ``rows`` (every real account each stands for) in the review
-        queue, remembering which control sent them."""
+        """Put the whole of rows ``rows`` (every real account each stands for not yet queued) in
+        the review queue at ``priority``, remembering which control sent them."""
         load = self.world.review_load
-        self._enqueue(rows, load[rows] - self.view.queued_mass[rows], priority, source, load)
+        self._mark(rows, source)
+        self.queue.enqueue(self.view, rows, load[rows] - self.view.queued_mass[rows], priority,
+                           QUEUE_SOURCES.index(source), load, self.world.clock.tick)
 
     def flag(self, rows: np.ndarray, hit: np.ndarray, score: np.ndarray, chance: np.ndarray,
-             expected_priority: np.ndarray, source: str) -> None:
+             evidence: np.ndarray, spread: np.ndarray, threshold: float, source: str) -> None:
         """A detector's verdicts on scored rows (see :mod:`sim.controls.review`).
 
         A row that is one account is queued when the detector's own draw ``hit`` says so, at
         its drawn ``score``. A row standing for ``m`` real accounts queues ``K`` of the ``a``
         not yet queued, ``K ~ Binomial(floor(a), chance) + Bernoulli((a - floor(a)) chance)``,
-        at ``expected_priority``: the real accounts are flagged independently, so the
-        queue's load is the population's, not the lumps of a sample.
+        at scores drawn from the reading ``N(evidence, spread^2)`` above ``threshold``: the
+        real accounts are flagged independently, so the queue's load is the population's,
+        not the lumps of a sample.
         """
         load = self.world.review_load
+        tick = self.world.clock.tick
+        code = QUEUE_SOURCES.index(source)
         unit = load[rows] <= 1.0
-        self._enqueue(rows[unit & hit], np.ones(int(np.count_nonzero(unit & hit))), score[unit & hit], source, load)
+        one = unit & hit
+        self._mark(rows[one], source)
+        self.queue.enqueue(self.view, rows[one], np.ones(int(one.sum())), score[one], code, load, tick)
         many = ~unit
         if not many.any():
             return
@@ -142,14 +150,14 @@ class Provider(mesa.Agent):
         whole = np.floor(free)
         k = self._flag_stream.binomial(whole.astype(np.int64), p) + (self._flag_stream.random(rows.size) < (free - whole) * p)
         got = k > 0
-        self._enqueue(rows[got], k[got].astype(float), expected_priority[many][got], source, load)
+        self._mark(rows[got], source)
+        self.queue.enqueue_flagged(self.view, rows[got], k[got].astype(float), evidence[many][got], spread[many][got],
+                                   threshold, code, load, tick)
 
-    def _enqueue(self, rows: np.ndarray, mass: np.ndarray, priority: np.ndarray, source: str, load: np.ndarray) -> None:
-        if rows.size == 0:
-            return
-        self.queue.enqueue(self.view, rows, mass, priority, load, self.world.clock.tick)
-        self.view.queued_by[rows] = QUEUE_SOURCES.index(source)
-        self.view.flag_sources[rows] |= 1 << QUEUE_SOURCES.index(source)
+    def _mark(self, rows: np.ndarray, source: str) -> None:
+        code = QUEUE_SOURCES.index(source)
+        self.view.queued_by[rows] = code
+        self.view.flag_sources[rows] |= 1 << code
 
     def ban(self, rows: np.ndarray, reason: str) -> None:
         """Ban accounts ``rows`` now (idempotent for already-banned rows)."""

@@ -142,6 +142,9 @@ class ReviewConfig:
                                    doc="Queue priority of accounts flagged by link analysis.")
     max_wait_days: float = nonneg(14.0, MAX_DAYS, role=LEVER, plausible=(3.0, 45.0), source="A",
                                   doc="Unreviewed flags older than this expire.")
+    priority_points: int = count(4, 1, 64, role=SETTING,
+                                 doc="Queue entries over which the flagged accounts of a sampled row spread their "
+                                     "scores (stratified draws); 1 draws one score for all of them.")
     flag_evidence: FlagEvidence = field(default_factory=FlagEvidence)
 
 
@@ -237,6 +240,10 @@ class LinkAnalysisConfig:
         doc="Indicators along which a ban propagates (payment signals were attribution evidence, C/R).")
     review_on: list[str] = declared(default_factory=lambda: ["network", "device"], role=LEVER, choices=INDICATORS,
                                     doc="Indicators whose sharers are queued for review.")
+    max_carriers: float = limit(10_000.0, role=LEVER, plausible=(1_000.0, 100_000.0), source="A",
+                                doc="An indicator whose matches stand for more than this many live real accounts on the "
+                                    "acting provider is too common to act on (a framework's system prompt, a large VPN "
+                                    "exit); shared threat indicators are specific ones. Range chosen here.")
 
 
 @dataclass
@@ -397,6 +404,10 @@ class SharingConfig:
                            doc="Probability that a shared indicator reaches a given participant.")
     action: str = declared("review", role=LEVER, choices=("ban", "review"),
                            doc="What a participant does with its live accounts carrying a received indicator.")
+    max_carriers: float = limit(10_000.0, role=LEVER, plausible=(1_000.0, 100_000.0), source="A",
+                                doc="An indicator whose matches stand for more than this many live real accounts on the "
+                                    "acting provider is too common to act on (a framework's system prompt, a large VPN "
+                                    "exit); shared threat indicators are specific ones. Range chosen here.")
 
 
 @dataclass

@@ -117,7 +117,7 @@ class AggregateReporting(Control):
             over = np.zeros(live.size, dtype=bool)
             over[ok] = volume[labels[ok]] > threshold
             flagged |= over
-        rows = live[flagged & ~v.queued[live] & (v.status[live] == ACTIVE)]
+        rows = live[flagged & ~v.queue_full[live] & (v.status[live] == ACTIVE)]
         self.accounts_flagged += int(rows.size)
         if rows.size:
             ctx.enqueue(rows, np.full(rows.size, self.cfg.review_priority, dtype=np.float32), self.name)

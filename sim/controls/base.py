@@ -84,13 +84,15 @@ class DayContext:
     clock: Clock
     provider: int
     enqueue: Callable[[np.ndarray, np.ndarray, str], None]
-    # flag(rows, hit, score, chance, expected_priority, source): a detector's verdicts on
-    # scored rows: its own draw ``hit`` (with ``score``) for a row that is one account, and for
-    # a row standing for many, each account flagged with ``chance`` at ``expected_priority``.
-    flag: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, str], None]
+    # flag(rows, hit, score, chance, evidence, spread, threshold, source): a detector's verdicts
+    # on scored rows: its own draw ``hit`` (with ``score``) for a row that is one account, and for
+    # a row standing for many, each account flagged with ``chance``, its score a reading
+    # N(evidence, spread^2) above ``threshold``.
+    flag: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, str], None]
     ban: Callable[[np.ndarray, str], None]
-    banned_today: np.ndarray
+    banned_today: np.ndarray  # rows with an account banned today (a sampled row: one of its real accounts)
     indicator_sizes: dict[str, int]
+    carriers: np.ndarray  # real accounts each row stands for (to count an indicator's real carriers)
 
 
 class Control:

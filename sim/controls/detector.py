@@ -25,8 +25,8 @@ with ``n`` requests today is flagged with probability ``1 - (1 - h)^n``.
 A row that is one account is flagged by its own draw, at priority ``score``.
 Each real account a sampled row stands for has its own classifier errors, so
 it is flagged with the probability over them, ``Phi((E - threshold) / (noise_sd sqrt(W2)))``,
-at the mean score of a flagged account (the provider draws how many:
-:mod:`.review`). Legitimate heavy coders, automated API businesses,
+with the score of a flagged account (the provider draws how many, and the queue their
+scores: :mod:`.review`). Legitimate heavy coders, automated API businesses,
 evaluators and users of agent frameworks score high too, so the threshold
 trades blocked campaign against wrongful review load.
 """
@@ -72,12 +72,4 @@ class Detector(Control):
             p_request = -np.expm1(v.demand_day[rows] * np.log1p(-h)) if h < 1 else np.ones(rows.size)
             hit |= self.stream.random(rows.size) < p_request
             self.last_p_flag = 1.0 - (1.0 - self.last_p_flag) * (1.0 - p_request)
-        ctx.flag(rows, hit, score, self.last_p_flag, self._priority_if_flagged(evidence, spread), self.name)
-
-    def _priority_if_flagged(self, evidence: np.ndarray, spread: np.ndarray) -> np.ndarray:
-        """The mean score of a flagged account: ``E[score | score > threshold]``, a truncated
-        normal mean (``evidence`` itself when the per-request channel alone can flag it)."""
-        a = (self.cfg.threshold - evidence) / spread
-        tail = ndtr(-a)
-        mean = evidence + spread * np.exp(-0.5 * a * a) / np.sqrt(2.0 * np.pi) / np.maximum(tail, 1e-300)
-        return np.where(tail > 1e-12, mean, np.maximum(evidence, self.cfg.threshold))
+        ctx.flag(rows, hit, score, self.last_p_flag, evidence, spread, self.cfg.threshold, self.name)

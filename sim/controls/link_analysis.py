@@ -5,7 +5,9 @@ account on the same provider that shares an indicator of a ``ban_on`` type
 (default: identity, payment) with an account in ``B`` is banned; every one
 that shares an indicator of a ``review_on`` type (default: network exit,
 device) is queued for review with the link priority. One hop per day: the
-accounts banned by propagation propagate on the next day.
+accounts banned by propagation propagate on the next day. An indicator whose
+live carriers stand for more than ``max_carriers`` real accounts is too common
+to act on and links nothing (:func:`~sim.world.indicators.specific_mask`).
 
 A legitimate user whose home address served as a residential proxy exit, or
 who shares a CGNAT exit with one, is caught by the network rule: that is this
@@ -18,7 +20,7 @@ import numpy as np
 
 from ..world.accounts import ACTIVE, PENDING
 from ..config import LinkAnalysisConfig
-from ..world.indicators import COLUMN, sharing_mask
+from ..world.indicators import COLUMN, specific_mask
 from .base import Control, DayContext, Phase
 
 
@@ -37,15 +39,17 @@ class LinkAnalysis(Control):
         v = ctx.view
         status = v.status
         live = np.flatnonzero((v.provider == ctx.provider) & ((status == ACTIVE) | (status == PENDING)))
+        live = live[~np.isin(live, banned)]  # a sampled row with a banned account links others, not itself
+        carriers = ctx.carriers[live]
         to_ban = np.zeros(live.size, dtype=bool)
         for kind in self.cfg.ban_on:
             col = getattr(v, COLUMN[kind])
-            to_ban |= sharing_mask(col[live], col[banned], ctx.indicator_sizes[kind])
+            to_ban |= specific_mask(col[live], col[banned], ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
         ctx.ban(live[to_ban], self.name)
         to_review = np.zeros(live.size, dtype=bool)
         for kind in self.cfg.review_on:
             col = getattr(v, COLUMN[kind])
-            to_review |= sharing_mask(col[live], col[banned], ctx.indicator_sizes[kind])
+            to_review |= specific_mask(col[live], col[banned], ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
         rows = live[to_review & ~to_ban]
-        rows = rows[~v.queued[rows] & (status[rows] == ACTIVE)]
+        rows = rows[~v.queue_full[rows] & (status[rows] == ACTIVE)]
         ctx.enqueue(rows, np.full(rows.size, self.link_priority, dtype=np.float32), self.name)

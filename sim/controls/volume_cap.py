@@ -287,5 +287,5 @@ class VolumeCap(Control):
         rows = np.unique(np.concatenate(self._exceeded))
         self._exceeded = []
         v = ctx.view
-        rows = rows[(v.provider[rows] == ctx.provider) & (v.status[rows] == ACTIVE) & ~v.queued[rows]]
+        rows = rows[(v.provider[rows] == ctx.provider) & (v.status[rows] == ACTIVE) & ~v.queue_full[rows]]
         ctx.enqueue(rows, np.full(rows.size, self.cfg.flag_priority, dtype=np.float32), self.name)

@@ -21,7 +21,6 @@ Observable columns (what a provider can see, and all a control may read):
     queue_full      bool    all of them do: nothing left for the detector to flag
     queued_by       int8    which control queued it (index into QUEUE_SOURCES)
     queued_at       int32   tick it entered the queue
-    priority        float32 queue priority
     banned_at       int32   tick of the ban
     ban_reason      int8    index into BAN_REASONS (review, link_analysis, sharing)
     reverified      bool    the provider asked the account to re-verify its identity (on a flag)
@@ -76,7 +75,6 @@ _OBSERVABLE: dict[str, type] = {
     "queue_full": np.bool_,  # every real account of the row is queued (none left to flag)
     "queued_by": np.int8,
     "queued_at": np.int32,
-    "priority": np.float32,
     "banned_at": np.int32,
     "ban_reason": np.int8,
     "reverified": np.bool_,

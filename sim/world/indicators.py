@@ -50,3 +50,24 @@ def sharing_mask(column: np.ndarray, marked_ids: np.ndarray, size: int) -> np.nd
     lookup = np.zeros(size + 1, dtype=bool)  # the last slot stays False: id -1 lands there
     lookup[marked_ids[marked_ids >= 0]] = True
     return lookup[column]
+
+
+def specific_mask(column: np.ndarray, marked_ids: np.ndarray, size: int, carriers: np.ndarray,
+                  max_carriers: float) -> np.ndarray:
+    """Rows whose indicator id is among ``marked_ids`` and specific enough to act on.
+
+    ``carriers`` holds the real accounts each row stands for. An id whose matching
+    rows stand for more than ``max_carriers`` real accounts is common, not an
+    indicator of one operator (a framework's system prompt, a large VPN exit), and
+    matches nothing: a provider does not review or ban tens of thousands of
+    accounts on one shared value. Counting real accounts, not rows, keeps the rule
+    the same whatever the sample size.
+    """
+    mask = sharing_mask(column, marked_ids, size)
+    if not np.isfinite(max_carriers) or not mask.any():
+        return mask
+    hit = np.flatnonzero(mask)
+    _, group = np.unique(column[hit], return_inverse=True)
+    common = np.bincount(group, weights=carriers[hit])[group] > max_carriers
+    mask[hit[common]] = False
+    return mask
