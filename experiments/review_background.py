@@ -56,24 +56,29 @@ def _record(overrides: list[str]) -> tuple[int, list[tuple[np.ndarray, np.ndarra
 
 
 def bin_load(priority: np.ndarray, mass: np.ndarray, bins: int, days: float) -> tuple[list[float], list[float]]:
-    """``bins`` bins of equal mass by priority: (mean priority, real accounts per day) each."""
+    """``bins`` bins by priority, (mean priority, real accounts per day) each, finest at the top:
+    bin ``j`` holds the accounts whose share of the flagged mass above them lies between
+    consecutive points of a geometric grid from 1e-4 to 1, since only the head of the queue
+    meets the capacity and its shape there decides who is reviewed."""
     if mass.sum() <= 0:
         return [], []
-    order = np.argsort(priority)
+    order = np.argsort(-priority, kind="stable")
     p, m = priority[order], mass[order]
-    edges = np.searchsorted(np.cumsum(m) / m.sum(), np.linspace(0, 1, bins + 1)[1:-1])
+    above = (np.cumsum(m) - m) / m.sum()
+    which = np.searchsorted(np.geomspace(1e-4, 1.0, bins)[:-1], above, side="right")
     pri, per_day = [], []
-    for part_p, part_m in zip(np.split(p, edges), np.split(m, edges), strict=True):
-        if part_m.sum() > 0:
-            pri.append(round(float(np.average(part_p, weights=part_m)), 4))
-            per_day.append(round(float(part_m.sum() / days), 3))
+    for j in range(bins):
+        here = which == j
+        if m[here].sum() > 0:
+            pri.append(round(float(np.average(p[here], weights=m[here])), 4))
+            per_day.append(round(float(m[here].sum() / days), 3))
     return pri, per_day
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=4)
-    parser.add_argument("--bins", type=int, default=12)
+    parser.add_argument("--bins", type=int, default=48)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--print", action="store_true", help="print the YAML instead of writing conf/population/none.yaml")
     parser.add_argument("overrides", nargs="*", help="extra overrides of the measured world (default: the reference)")
