@@ -19,6 +19,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
+from .names import policy_color, policy_label  # noqa: E402
+
 DPI = 150
 
 
@@ -26,10 +28,8 @@ LINE_STYLES: tuple = ("-", (0, (6, 3)), (0, (2, 2)), (0, (8, 2, 2, 2)), (3, (6, 
 
 
 def policy_colors(policies: Sequence[str]) -> dict[str, tuple]:
-    """A stable colour per policy name (sorted names on tab10/tab20)."""
-    names = sorted(set(policies))
-    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
-    return {p: cmap(i % cmap.N) for i, p in enumerate(names)}
+    """Each policy's fixed colour (:func:`experiments.analysis.names.policy_color`), the same in every figure."""
+    return {p: policy_color(p) for p in set(policies)}
 
 
 def _place_labels(ax, xs, ys, texts, styles) -> None:
@@ -121,7 +121,7 @@ def pareto(table: pd.DataFrame, front: np.ndarray, x: str, y: str, x_label: str,
         pad_y = 0.12 * (hi_y - lo_y or 1.0)
         ax.set_ylim(lo_y - pad_y, hi_y + 2 * pad_y)
         ax.ticklabel_format(axis="both", style="plain", useOffset=False)
-        _place_labels(ax, xs, ys, sub["policy"].tolist(), styles)
+        _place_labels(ax, xs, ys, [policy_label(p) for p in sub["policy"]], styles)
     handles = [plt.Line2D([], [], marker="o", color="0.3", ls="", ms=8, label="non-dominated (bold label)"),
                plt.Line2D([], [], marker="s", color="0.3", mfc="white", ls="", ms=6, label="dominated"),
                plt.Line2D([], [], color="0.6", lw=1, label="Pareto front")]
@@ -166,7 +166,7 @@ def costs(table: pd.DataFrame, baseline: str, harmed: str, title: str, path: Pat
                             xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
             if col.endswith(".vs"):
                 ax.axvline(1.0, color="0.3", ls=":", lw=1)
-            ax.set_yticks(ypos, policies)
+            ax.set_yticks(ypos, [policy_label(p) for p in policies])
             ax.set_xlabel(label)
             ax.set_xlim(0, ax.get_xlim()[1] * 1.15)
             ax.grid(True, axis="x", alpha=0.3)
@@ -195,7 +195,7 @@ def harvest(daily: pd.DataFrame, target: float, window_days: int, title: str, pa
         for p, g in sorted(sub.groupby("policy"), key=lambda kv: str(kv[0])):
             wide = g.pivot_table(index="day", columns="seed", values="attacker_harvested_cum") / 1e6
             days = wide.index.to_numpy() + 1  # day 0 ends after one day
-            ax.plot(days, wide.mean(axis=1), color=colors[p], lw=1.8, ls=dashes[p], label=p)
+            ax.plot(days, wide.mean(axis=1), color=colors[p], lw=1.8, ls=dashes[p], label=policy_label(p))
             ax.fill_between(days, wide.quantile(band[0], axis=1), wide.quantile(band[1], axis=1),
                             color=colors[p], alpha=0.15, lw=0)
         ax.axhline(target / 1e6, color="black", ls="--", lw=1)
