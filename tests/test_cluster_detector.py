@@ -66,7 +66,7 @@ class _World:
         sent: list[tuple[np.ndarray, np.ndarray]] = []
         ctx = DayContext(view=view, clock=Clock(dt.date(2026, 4, 22), 45, tick=DAY * HOURS_PER_DAY + 23), provider=0,
                          enqueue=lambda rows, priority, source: sent.append((rows, priority)),
-                         flag=lambda *a: None, ban=lambda *a: None, banned_today=np.zeros(0, np.int64),
+                         flag=lambda *a: None, ban=lambda *a: None, banned_today=np.zeros(0, np.int64), spread_today=np.zeros(0, np.int64),
                          indicator_sizes={"template": self.next_id}, carriers=np.ones(view.n))
         detector.apply(ctx)
         rows = np.concatenate([r for r, _ in sent]) if sent else np.zeros(0, np.int64)

@@ -40,7 +40,7 @@ class _Flags:
             self.hit = hit
 
         return DayContext(view=view, clock=_clock(day), provider=0, enqueue=lambda *a: None, flag=flag,
-                          ban=lambda *a: None, banned_today=np.zeros(0, np.int64), indicator_sizes={}, carriers=np.ones(view.n))
+                          ban=lambda *a: None, banned_today=np.zeros(0, np.int64), spread_today=np.zeros(0, np.int64), indicator_sizes={}, carriers=np.ones(view.n))
 
 
 def test_the_memory_is_a_fading_cusum_of_the_daily_score():

@@ -99,6 +99,7 @@ class Provider(mesa.Agent):
             flag=self.flag,
             ban=self.ban,
             banned_today=np.zeros(0, dtype=np.int64),
+            spread_today=np.zeros(0, dtype=np.int64),
             indicator_sizes={k: world.indicators.size(k) for k in INDICATORS},
             carriers=world.review_load,
         )
@@ -110,18 +111,19 @@ class Provider(mesa.Agent):
         outcome = self.queue.review(self.view, self.index, world.clock.tick, world.review_load)
         self.last_review = outcome
         self.ban(outcome.rows[outcome.banned], "review")
-        self._banned_today.append(outcome.rows[outcome.any_banned & ~outcome.banned])  # a real account banned
-        ctx.banned_today = np.concatenate(self._banned_today)
+        ctx.banned_today = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today
+        ctx.spread_today = np.concatenate([ctx.banned_today, outcome.rows[outcome.any_banned & ~outcome.banned]])
         for control in self._propagators:
             control.apply(ctx)
-        world.consortium.publish(self.index, np.concatenate(self._banned_today))
+        banned = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today
+        world.consortium.publish(self.index, banned, np.concatenate([banned, ctx.spread_today]))
 
     def enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
         """Put the whole of rows ``rows`` (every real account each stands for not yet queued) in
         the review queue at ``priority``, remembering which control sent them."""
         load = self.world.review_load
         self._mark(rows, source)
-        self.queue.enqueue(self.view, rows, load[rows] - self.view.queued_mass[rows], priority,
+        self.queue.enqueue(self.view, rows, np.maximum(load[rows] - self.view.queued_mass[rows], 0.0), priority,
                            QUEUE_SOURCES.index(source), load, self.world.clock.tick)
 
     def flag(self, rows: np.ndarray, hit: np.ndarray, score: np.ndarray, chance: np.ndarray,
@@ -130,7 +132,7 @@ class Provider(mesa.Agent):
 
         A row that is one account is queued when the detector's own draw ``hit`` says so, at
         its drawn ``score``. A row standing for ``m`` real accounts queues ``K`` of the ``a``
-        not yet queued, ``K ~ Binomial(floor(a), chance) + Bernoulli((a - floor(a)) chance)``,
+        not yet queued, ``K ~ Binomial(floor(a), chance) + (a - floor(a)) Bernoulli(chance)`` (so ``K <= a``),
         at scores drawn from the reading ``N(evidence, spread^2)`` above ``threshold``: the
         real accounts are flagged independently, so the queue's load is the population's,
         not the lumps of a sample.
@@ -146,9 +148,9 @@ class Provider(mesa.Agent):
         if not many.any():
             return
         rows, p = rows[many], chance[many]
-        free = load[rows] - self.view.queued_mass[rows]
+        free = np.maximum(load[rows] - self.view.queued_mass[rows], 0.0)
         whole = np.floor(free)
-        k = self._flag_stream.binomial(whole.astype(np.int64), p) + (self._flag_stream.random(rows.size) < (free - whole) * p)
+        k = self._flag_stream.binomial(whole.astype(np.int64), p) + (free - whole) * (self._flag_stream.random(rows.size) < p)
         got = k > 0
         self._mark(rows[got], source)
         self.queue.enqueue_flagged(self.view, rows[got], k[got].astype(float), evidence[many][got], spread[many][got],

@@ -89,7 +89,7 @@ class ResellerDesk(Protocol):
 class Consortium(Protocol):
     """Where a provider publishes the indicators of the accounts it banned."""
 
-    def publish(self, source: int, banned_rows: np.ndarray) -> None: ...
+    def publish(self, source: int, banned_rows: np.ndarray, spread_rows: np.ndarray) -> None: ...
 
 
 class World(Protocol):

@@ -90,7 +90,11 @@ class DayContext:
     # N(evidence, spread^2) above ``threshold``.
     flag: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, str], None]
     ban: Callable[[np.ndarray, str], None]
-    banned_today: np.ndarray  # rows with an account banned today (a sampled row: one of its real accounts)
+    banned_today: np.ndarray  # rows banned today
+    # Rows with at least one real account banned today (banned_today and sampled rows that lost
+    # some of their accounts): where an indicator the row shares with all its real accounts
+    # (GROUP_INDICATORS: a prompt template) spreads from.
+    spread_today: np.ndarray
     indicator_sizes: dict[str, int]
     carriers: np.ndarray  # real accounts each row stands for (to count an indicator's real carriers)
 

@@ -5,7 +5,11 @@ account on the same provider that shares an indicator of a ``ban_on`` type
 (default: identity, payment) with an account in ``B`` is banned; every one
 that shares an indicator of a ``review_on`` type (default: network exit,
 device) is queued for review with the link priority. One hop per day: the
-accounts banned by propagation propagate on the next day. An indicator whose
+accounts banned by propagation propagate on the next day. Along a group indicator
+(a prompt template, which a sampled row shares with all its real accounts) a ban
+spreads from every row with a real account banned today; along an account's own
+indicator (exit, card, identity, device) from the banned rows
+(:func:`~sim.world.indicators.spreading`); a sampled row links others, not itself. An indicator whose
 live carriers stand for more than ``max_carriers`` real accounts is too common
 to act on and links nothing (:func:`~sim.world.indicators.specific_mask`).
 
@@ -20,7 +24,7 @@ import numpy as np
 
 from ..world.accounts import ACTIVE, PENDING
 from ..config import LinkAnalysisConfig
-from ..world.indicators import COLUMN, specific_mask
+from ..world.indicators import COLUMN, specific_mask, spreading
 from .base import Control, DayContext, Phase
 
 
@@ -33,23 +37,25 @@ class LinkAnalysis(Control):
         self.link_priority = link_priority
 
     def apply(self, ctx: DayContext) -> None:
-        banned = ctx.banned_today
-        if banned.size == 0:
+        banned, spread = ctx.banned_today, ctx.spread_today
+        if spread.size == 0:
             return
         v = ctx.view
         status = v.status
         live = np.flatnonzero((v.provider == ctx.provider) & ((status == ACTIVE) | (status == PENDING)))
-        live = live[~np.isin(live, banned)]  # a sampled row with a banned account links others, not itself
+        live = live[~np.isin(live, spread)]  # a sampled row that lost accounts links others, not itself
         carriers = ctx.carriers[live]
-        to_ban = np.zeros(live.size, dtype=bool)
-        for kind in self.cfg.ban_on:
-            col = getattr(v, COLUMN[kind])
-            to_ban |= specific_mask(col[live], col[banned], ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
+
+        def linked(kinds: list[str]) -> np.ndarray:
+            hit = np.zeros(live.size, dtype=bool)
+            for kind in kinds:
+                col = getattr(v, COLUMN[kind])
+                source = spreading(kind, banned, spread)
+                hit |= specific_mask(col[live], col[source], ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
+            return hit
+
+        to_ban = linked(self.cfg.ban_on)
         ctx.ban(live[to_ban], self.name)
-        to_review = np.zeros(live.size, dtype=bool)
-        for kind in self.cfg.review_on:
-            col = getattr(v, COLUMN[kind])
-            to_review |= specific_mask(col[live], col[banned], ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
-        rows = live[to_review & ~to_ban]
+        rows = live[linked(self.cfg.review_on) & ~to_ban]
         rows = rows[~v.queue_full[rows] & (status[rows] == ACTIVE)]
         ctx.enqueue(rows, np.full(rows.size, self.link_priority, dtype=np.float32), self.name)

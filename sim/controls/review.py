@@ -12,8 +12,8 @@ the sample size:
   accounts not yet queued as one entry at the control's priority. The detector
   flags each real account independently with its probability ``p``: a unit row
   is flagged by the detector's own draw (as an account is) at its drawn score;
-  a row of ``m`` accounts queues ``K ~ Binomial(floor(a), p) + Bernoulli((a -
-  floor(a)) p)`` of its ``a`` accounts not yet queued (the provider draws
+  a row of ``m`` accounts queues ``K ~ Binomial(floor(a), p) + (a - floor(a))
+  Bernoulli(p)`` of its ``a`` accounts not yet queued (the provider draws
   ``K``; :meth:`sim.agents.provider.Provider.flag`), and their scores are
   those of flagged accounts: the normal ``N(E, s^2)`` of the detector's
   reading truncated above the threshold ``T``. The ``K`` accounts enter as
@@ -39,9 +39,9 @@ the sample size:
   bans ``b_i = sum r_e p_ban,e`` (a sample of its ``m`` accounts) is banned
   with probability ``b_i / m``, so the sampled population loses the right share
   in distribution, and ``b_i`` real accounts banned are reported exactly.
-  Reviewed accounts leave the queue. What a ban sets off (link analysis, the
-  indicators shared with other providers) starts from every row with at least
-  one real account banned, ``P = 1 - prod_e (1 - p_ban,e)^r_e`` (drawn with
+  Reviewed accounts leave the queue. What a ban sets off along a group indicator
+  (a template, in link analysis and the indicators shared with other providers)
+  starts from every row with at least one real account banned, ``P = 1 - prod_e (1 - p_ban,e)^r_e`` (drawn with
   the same uniform as the row's ban, so a banned row is always among them):
   an indicator that many real accounts share then spreads as often as it would
   in the population, whatever the sample size.
@@ -149,7 +149,8 @@ class ReviewQueue:
         view.queued[new] = True
         view.queued_mass[new] = 0.0
         np.add.at(view.queued_mass, rows, mass)
-        view.queue_full[rows] = view.queued_mass[rows] >= load[rows]
+        view.queued_mass[rows] = np.minimum(view.queued_mass[rows], load[rows])  # rounding never queues more than the row
+        view.queue_full[rows] = view.queued_mass[rows] >= load[rows] - 1e-9
 
     # ------------------------------------------------------------------ review
 

@@ -22,6 +22,20 @@ COLUMN: dict[str, str] = {
 }
 
 
+# Indicators a sampled row shares with every real account it stands for (a framework's prompt
+# template). The others are each real account's own (its exit, card, identity, device): a
+# sampled row's id stands for as many distinct ids as the row stands for accounts.
+GROUP_INDICATORS: frozenset[str] = frozenset({"template"})
+
+
+def spreading(kind: str, banned: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """The rows from which a ban spreads along indicator ``kind``: for a group indicator every
+    row with a real account banned (``spread``); for an account's own indicator the banned rows,
+    since a sampled row that lost one of its ``m`` accounts lost that account's own exit or card
+    with chance ``1/m`` only (which is the row's chance of a ban)."""
+    return spread if kind in GROUP_INDICATORS else banned
+
+
 class IndicatorRegistry:
     """Allocates fresh ids for each indicator type."""
 
