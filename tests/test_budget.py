@@ -70,8 +70,10 @@ def test_a_binding_budget_is_paced_to_the_deadline(policy):
 
 
 def _same(a, b) -> None:
-    ma = {k: v for k, v in a.metrics.items() if k not in VOLATILE}
-    mb = {k: v for k, v in b.metrics.items() if k not in VOLATILE}
+    """Every metric but the share of the budget spent (a $100M budget is not an infinite one), and every series."""
+    skip = {*VOLATILE, "attacker_budget_spent_share"}
+    ma = {k: v for k, v in a.metrics.items() if k not in skip}
+    mb = {k: v for k, v in b.metrics.items() if k not in skip}
     assert ma == mb
     assert a.daily.equals(b.daily)
     assert a.ticks.equals(b.ticks)
@@ -82,7 +84,9 @@ def test_an_unlimited_budget_changes_nothing(attacker):
     base = [*ATTACKER_ONLY, *SHORT, f"attacker={attacker}", "policy=letter_package", "seed=4"]
     default = simulate(*base)
     assert default.metrics["attacker_budget_exhausted_day"] is None
-    _same(default, simulate(*base, f"{BUDGET}=inf"))
+    unlimited = simulate(*base, f"{BUDGET}=inf")
+    assert unlimited.metrics["attacker_budget_spent_share"] == 0.0
+    _same(default, unlimited)
     _same(default, simulate(*base, "attacker.budget_pacing=none"))
 
 
