@@ -28,14 +28,17 @@ of the campaign within what is left of its budget, from what it observes (its
 spend, its accounts lost so far, yesterday's cost per harvested exchange, the
 days left ``D``). The daily harvest rate ``r`` it can afford satisfies::
 
-    new(r) x c_acc + r x D x (c_ex + beta x k x c_acc) <= budget - spent
+    new(r) x c_acc + r x (D x c_ex + (D - L) x beta x k x c_acc) <= budget - spent
     k = (1 - route_share) x (1 + spare_fraction) / pace     accounts per exchange-day
     new(r) = max(0, k x r - live accounts)
 
 with ``c_acc`` the price of a new account at the providers' tiers,
-``c_ex`` the traffic cost per harvested exchange and ``beta`` the share of its
-live accounts it has lost per day so far (replacements). When that rate is below
-``daily_need`` it sizes the fleet for ``r`` instead and caps each hour's
+``c_ex`` the traffic cost per harvested exchange, ``beta`` the share of its
+live accounts it has lost per day so far (replacements) and ``L`` the days from
+opening an account to its first request (no account opened later than ``L``
+days before the deadline can send: then it plans, and keeps, its live fleet
+only). When that rate is below ``daily_need`` it sizes the fleet for ``r``
+instead and caps each hour's
 requests at ``(r - harvested today) / hours left today``, so a budget that
 binds lasts to the deadline and an up-front cost (accounts, documents) is
 bought only as far as the traffic it enables is affordable. With ``"none"`` it
@@ -236,6 +239,8 @@ class Operator(mesa.Agent):
             self._initial_fleet = desired
         if not r.expand_fleet:
             desired = self._initial_fleet
+        if self._plan_rate is not None and self._too_late_to_open(days_left):
+            desired = 0  # on a budget, no account that cannot send before the deadline
         shortfall = desired - self._live.size
         if shortfall > 0:
             self._open_accounts(shortfall)
@@ -274,23 +279,37 @@ class Operator(mesa.Agent):
     def _affordable_rate(self, days_left: int) -> float:
         """The daily harvest it can keep up to the deadline on what is left of its budget.
 
-        Solves ``new(r) c_acc + r D (c_ex + beta k c_acc) = left`` for ``r`` (module
-        docstring): the live fleet carries ``live / k`` a day at no opening cost;
-        beyond that every unit of rate needs ``k`` new accounts.
+        Solves ``new(r) c_acc + r (D c_ex + (D - L) beta k c_acc) = left`` for ``r``
+        (module docstring): the live fleet carries ``live / k`` a day at no opening
+        cost; beyond that every unit of rate needs ``k`` new accounts. Within the
+        lead time ``L`` of the deadline no account opened can send, so it plans
+        its live fleet's traffic only.
         """
         left = max(self.budget_left, 0.0)
         if not math.isfinite(left):
             return math.inf
+        if self._too_late_to_open(days_left):
+            return left / (days_left * self._cost_per_exchange)  # the live fleet's traffic is all it can buy
         c_acc = self._account_price()
         k = (1.0 - self.route_share) * (1.0 + self.strategy.spare_fraction) / self.pace
         lost = self.accounts_created - self._live.size
         beta = lost / self._live_days if self._live_days else 0.0
-        per_rate = days_left * (self._cost_per_exchange + beta * k * c_acc)
+        useful = days_left - self._open_lead_days()  # days on which a replacement opened now still helps
+        per_rate = days_left * self._cost_per_exchange + useful * beta * k * c_acc
         live = self._live.size
         rate = left / per_rate
         if k * rate > live:
             rate = (left + live * c_acc) / (k * c_acc + per_rate)
         return rate
+
+    def _open_lead_days(self) -> float:
+        """Days from opening an account to its first request, on the quickest provider it uses."""
+        gate = min(self.world.providers[p].sign_up_terms.lead_days for p in np.flatnonzero(self.shares))
+        return self.strategy.replacement_lead_days + gate
+
+    def _too_late_to_open(self, days_left: int) -> bool:
+        """Whether an account opened today would come online only after the deadline."""
+        return self._open_lead_days() >= days_left
 
     def _account_price(self) -> float:
         """What a new account costs it, share-weighted over its providers: the identities it must buy for it
