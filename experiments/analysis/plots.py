@@ -17,6 +17,7 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
 DPI = 150
@@ -351,12 +352,14 @@ def budget_curves(curve: pd.DataFrame, target: float, reference: float, title: s
             ax.plot(x, y, marker="o", ms=3.5, lw=1.6, color=colors[p], ls=dashes[p], label=p)
             ax.fill_between(x, np.where(np.isfinite(lo), lo, y), np.where(np.isfinite(hi), hi, y), color=colors[p],
                             alpha=0.15, lw=0)  # one seed: no interval, no band
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.axhline(target / 1e6, color="0.3", ls=":", lw=1)
-        ax.annotate("target", (ax.get_xlim()[0], target / 1e6), xytext=(4, 3), textcoords="offset points", fontsize=8, color="0.3")
+        ax.annotate("target", (0.01, target / 1e6), xycoords=("axes fraction", "data"), xytext=(0, -3),
+                    textcoords="offset points", fontsize=8, color="0.3", va="top")
         ax.axvline(reference / 1e6, color="0.5", ls="--", lw=0.8)
         ax.annotate("reference budget", (reference / 1e6, 0), xytext=(3, 3), textcoords="offset points", fontsize=8,
                     color="0.4", rotation=90, va="bottom")
-        ax.set_xscale("log")
         ax.set_xlabel("operator budget (million USD, log scale)")
         ax.set_title(f"attacker strategy: {s}")
         ax.grid(True, which="both", alpha=0.3)
