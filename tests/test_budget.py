@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from experiments.analysis.budget import ABOVE, AT_MOST, EXACT, budget_needed, fmt_usd
+from experiments.analysis.budget import ABOVE, AT_MOST, EXACT, Needed, budget_needed, fmt_usd
 from sim.config import ConfigError
 from sim.record.ledger import TICK_COLUMNS
 
@@ -22,7 +22,7 @@ VOLATILE = {"runtime_seconds"}
 
 
 def daily_requests(result) -> np.ndarray:
-    """The campaign's requests per day (own accounts and resellers), from the tick table."""
+    """The campaign's requests per day on the operator's own accounts, from the tick table."""
     assert "attacker_requested" in TICK_COLUMNS
     return result.ticks["attacker_requested"].to_numpy().reshape(-1, 24).sum(axis=1)
 
@@ -109,8 +109,8 @@ def test_budget_needed_interpolates_and_censors():
     shares = [0.1, 0.3, 0.75, 1.0]
     mid = budget_needed(budgets, shares, 0.5)
     assert mid.bound == EXACT and mid.value == pytest.approx(2e5 + (0.2 / 0.45) * 3e5)
-    assert budget_needed(budgets, shares, 0.05) == type(mid)(1e5, AT_MOST)
-    assert budget_needed(budgets, [0.1, 0.2, 0.3, 0.4], 0.9) == type(mid)(1e6, ABOVE)
+    assert budget_needed(budgets, shares, 0.05) == Needed(1e5, AT_MOST)
+    assert budget_needed(budgets, [0.1, 0.2, 0.3, 0.4], 0.9) == Needed(1e6, ABOVE)
     assert budget_needed(budgets, [0.1, np.nan, 0.6, 0.9], 0.5).value == pytest.approx(1e5 + 0.8 * 4e5)
     assert math.isnan(budget_needed(budgets, [np.nan] * 4, 0.5).value)
     assert fmt_usd(1e6, ABOVE) == "> $1M" and fmt_usd(1e5, AT_MOST) == "≤ $0.1M" and fmt_usd(6.88e5) == "$0.69M"

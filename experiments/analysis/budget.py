@@ -66,10 +66,6 @@ class Needed:
     value: float
     bound: str
 
-    @property
-    def censored(self) -> bool:
-        return self.bound != EXACT
-
 
 def budget_needed(budgets: Sequence[float], shares: Sequence[float], level: float) -> Needed:
     """The least budget whose harvest share reaches ``level``, on a grid (rule in the module docstring).
