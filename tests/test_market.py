@@ -28,7 +28,10 @@ def test_a_fixed_budget_buys_fewer_accounts_at_higher_prices() -> None:
     budget = ["scenario.operators.0.budget_usd=400000", "costs.market.capacity_elasticity=0"]
     flat = [simulate(*MARKET, *budget, "costs.market.price_elasticity=0", f"seed={s}").metrics for s in SEEDS]
     steep = [simulate(*MARKET, *budget, "costs.market.price_elasticity=40", f"seed={s}").metrics for s in SEEDS]
-    assert all(m["attacker_budget_exhausted_day"] is not None for m in flat + steep)
+    # The budget binds. Paced, it lasts to the deadline; with bans every day the fleet that can still come online
+    # in the last days cannot carry all the traffic the rest would buy, so some of it is left.
+    assert all(m["attacker_budget_spent_share"] > 0.75 and m["exchanges_harvested"] < 0.5 * m["exchanges_target"]
+               for m in flat + steep)
     assert np.mean([m["attacker_accounts_created"] for m in steep]) < 0.97 * np.mean([m["attacker_accounts_created"] for m in flat])
 
 

@@ -17,6 +17,7 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
 from .names import policy_color, policy_label  # noqa: E402
@@ -324,6 +325,49 @@ def daily_versions(daily: pd.DataFrame, value: str, y_label: str, title: str, pa
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=9)
     fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.07, 1, 0.93))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def budget_curves(curve: pd.DataFrame, target: float, reference: float, title: str, path: Path,
+                  colors: dict[str, tuple]) -> Path:
+    """Exchanges harvested within the window against the budget (log axis): one panel per attacker
+    strategy, one curve per policy with its 95% interval as a band, the target and the reference budget marked.
+
+    ``curve`` has ``attacker.name``, ``policy.name``, ``budget_usd`` and ``exchanges_harvested`` with
+    ``.lo``/``.hi`` (:func:`experiments.analysis.budget.curves`).
+    """
+    strategies = sorted(curve["attacker.name"].unique())
+    dashes = {p: LINE_STYLES[i % len(LINE_STYLES)] for i, p in enumerate(sorted(colors))}
+    fig, axes = plt.subplots(1, len(strategies), figsize=(6.2 * len(strategies), 5.0), squeeze=False, sharey=True)
+    for ax, s in zip(axes[0], strategies, strict=True):
+        sub = curve[curve["attacker.name"] == s]
+        for p in sorted(sub["policy.name"].unique()):
+            g = sub[sub["policy.name"] == p].sort_values("budget_usd")
+            x = g["budget_usd"].to_numpy(float) / 1e6
+            y = g["exchanges_harvested"].to_numpy(float) / 1e6
+            lo, hi = (g[f"exchanges_harvested.{end}"].to_numpy(float) / 1e6 for end in ("lo", "hi"))
+            ax.plot(x, y, marker="o", ms=3.5, lw=1.6, color=colors[p], ls=dashes[p], label=p)
+            ax.fill_between(x, np.where(np.isfinite(lo), lo, y), np.where(np.isfinite(hi), hi, y), color=colors[p],
+                            alpha=0.15, lw=0)  # one seed: no interval, no band
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.axhline(target / 1e6, color="0.3", ls=":", lw=1)
+        ax.annotate("target", (0.01, target / 1e6), xycoords=("axes fraction", "data"), xytext=(0, -3),
+                    textcoords="offset points", fontsize=8, color="0.3", va="top")
+        ax.axvline(reference / 1e6, color="0.5", ls="--", lw=0.8)
+        ax.annotate("reference budget", (reference / 1e6, 0), xytext=(3, 3), textcoords="offset points", fontsize=8,
+                    color="0.4", rotation=90, va="bottom")
+        ax.set_xlabel("operator budget (million USD, log scale)")
+        ax.set_title(f"attacker strategy: {s}")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.set_ylim(bottom=0)
+    axes[0][0].set_ylabel("exchanges harvested within the window (millions)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=9)
+    fig.suptitle(title + "\n(lines: mean over seeds; bands: 95% interval)", fontsize=11)
     fig.tight_layout(rect=(0, 0.07, 1, 0.93))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

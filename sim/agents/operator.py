@@ -19,8 +19,32 @@ Spending: an e-mail per account, an identity at the provider's required tier
 per ``accounts_per_identity`` accounts (bought within the day's black-market
 supply; it buys enough for the share that ends with an account opened), a
 payment instrument per ``accounts_per_payment`` accounts, proxy traffic per GB
-by exit type, and the API price of every served exchange. A budget that runs
-out ends the campaign. With ready-made verified accounts on the market (off by
+by exit type, and the API price of every served exchange. It never spends past
+its budget: every purchase and every hour's requests are cut to what is left,
+and once it cannot pay for one more request its campaign ends.
+
+Budget pacing (``attacker.budget_pacing="window"``): each day it plans the rest
+of the campaign within what is left of its budget, from what it observes (its
+spend, its accounts lost so far, yesterday's cost per harvested exchange, the
+days left ``D``). The daily harvest rate ``r`` it can afford satisfies::
+
+    new(r) x c_acc + r x (D x c_ex + (D - L) x beta x k x c_acc) <= budget - spent
+    k = (1 - route_share) x (1 + spare_fraction) / pace     accounts per exchange-day
+    new(r) = max(0, k x r - live accounts)
+
+with ``c_acc`` the price of a new account at the providers' tiers,
+``c_ex`` the traffic cost per harvested exchange, ``beta`` the share of its
+live accounts it has lost per day so far (replacements) and ``L`` the days from
+opening an account to its first request (no account opened later than ``L``
+days before the deadline can send: then it plans, and keeps, its live fleet
+only). When that rate is below ``daily_need`` it sizes the fleet for ``r``
+instead and caps each hour's
+requests at ``(r - harvested today) / hours left today``, so a budget that
+binds lasts to the deadline and an up-front cost (accounts, documents) is
+bought only as far as the traffic it enables is affordable. With ``"none"`` it
+spends as the target asks until the budget runs out.
+
+With ready-made verified accounts on the market (off by
 default) it buys those first while one costs less than building its own; when
 a provider asks one of its flagged accounts to re-verify, it buys a fake
 document for it out of what is left of the day's supply and shows it (or
@@ -141,6 +165,14 @@ class Operator(mesa.Agent):
         self.routed_served = 0
         self._route_day = [0, 0]  # routed requested, served since the day started
         self._own_day = [0.0, 0]  # own-account spend, own served at the day's start
+        # Budget pacing. Before it has seen a harvest it expects list prices at its planned proxy mix.
+        self._cost_per_exchange = self._api_cost_per_exchange + float(
+            self._proxy_probs @ self._proxy_cost_per_exchange[self._proxy_codes])
+        self._traffic_day = [0.0, 0]  # traffic spend and harvest at the day's start
+        self._live_days = 0  # account-days of live accounts, summed at each day's start
+        self._plan_rate: float | None = None  # today's affordable harvest, when the budget binds
+        self._harvest_at_day_start = 0
+        self._max_request_cost = 0.0  # the dearest request of the sending fleet (proxy + API)
 
     @property
     def traits(self) -> dict[str, float]:
@@ -184,6 +216,7 @@ class Operator(mesa.Agent):
         self._react(table)
         status = table.status[self._live]
         self._live = self._live[(status == ACTIVE) | (status == PENDING)]
+        self._observe_spend()
         r = self.strategy.responses
         if r.rotate_exit_on_refusal:
             blocked = (table.refused_day[self._live] > table.throttled_day[self._live]) & (table.status[self._live] == ACTIVE)
@@ -194,12 +227,20 @@ class Operator(mesa.Agent):
         daily_need = self.remaining / days_left
         if self._resellers:
             self._update_route_share(table)
+        self._plan_rate = None
+        if self.strategy.budget_pacing == "window":
+            rate = self._affordable_rate(days_left)
+            if rate < daily_need:
+                self._plan_rate = daily_need = rate
+        if self._resellers:
             daily_need = daily_need * (1.0 - self.route_share)
         desired = math.ceil(daily_need / self.pace * (1.0 + self.strategy.spare_fraction))
         if self._initial_fleet is None:
             self._initial_fleet = desired
         if not r.expand_fleet:
             desired = self._initial_fleet
+        if self._plan_rate is not None and self._too_late_to_open(days_left):
+            desired = 0  # on a budget, no account that cannot send before the deadline
         shortfall = desired - self._live.size
         if shortfall > 0:
             self._open_accounts(shortfall)
@@ -211,6 +252,113 @@ class Operator(mesa.Agent):
         """The accounts sending now, and their proxy price per request (exits change only at day start)."""
         self._sending = rows
         self._sending_proxy_cost = self._proxy_cost_per_exchange[self.world.accounts.exit_type[rows]]
+        proxy = float(self._sending_proxy_cost.max()) if rows.size else 0.0
+        self._max_request_cost = proxy + self._api_cost_per_exchange
+
+    # ------------------------------------------------------------------ budget
+
+    @property
+    def budget_left(self) -> float:
+        return self.budget - self.total_spend
+
+    def _observe_spend(self) -> None:
+        """At the day's start: yesterday's traffic cost per harvested exchange, and the account-days lived so far.
+
+        Traffic is what it pays per request (proxies, the API, resellers); a day
+        with no harvest keeps the last estimate (before the first, list prices at
+        the planned proxy mix). Pending and active accounts count as live.
+        """
+        traffic = self.spend["proxy"] + self.spend["api"] + self.spend["reseller"]
+        spent, got = traffic - self._traffic_day[0], self.harvested - self._traffic_day[1]
+        if got > 0:
+            self._cost_per_exchange = spent / got
+        self._traffic_day = [traffic, self.harvested]
+        self._harvest_at_day_start = self.harvested
+        self._live_days += self._live.size
+
+    def _affordable_rate(self, days_left: int) -> float:
+        """The daily harvest it can keep up to the deadline on what is left of its budget.
+
+        Solves ``new(r) c_acc + r (D c_ex + (D - L) beta k c_acc) = left`` for ``r``
+        (module docstring): the live fleet carries ``live / k`` a day at no opening
+        cost; beyond that every unit of rate needs ``k`` new accounts. Within the
+        lead time ``L`` of the deadline no account opened can send, so it plans
+        its live fleet's traffic only.
+        """
+        left = max(self.budget_left, 0.0)
+        if not math.isfinite(left):
+            return math.inf
+        if self._too_late_to_open(days_left):
+            return left / (days_left * self._cost_per_exchange)  # the live fleet's traffic is all it can buy
+        c_acc = self._account_price()
+        k = (1.0 - self.route_share) * (1.0 + self.strategy.spare_fraction) / self.pace
+        lost = self.accounts_created - self._live.size
+        beta = lost / self._live_days if self._live_days else 0.0
+        useful = days_left - self._open_lead_days()  # days on which a replacement opened now still helps
+        per_rate = days_left * self._cost_per_exchange + useful * beta * k * c_acc
+        live = self._live.size
+        rate = left / per_rate
+        if k * rate > live:
+            rate = (left + live * c_acc) / (k * c_acc + per_rate)
+        return rate
+
+    def _open_lead_days(self) -> float:
+        """Days from opening an account to its first request, on the quickest provider it uses."""
+        gate = min(self.world.providers[p].sign_up_terms.lead_days for p in np.flatnonzero(self.shares))
+        return self.strategy.replacement_lead_days + gate
+
+    def _too_late_to_open(self, days_left: int) -> bool:
+        """Whether an account opened today would come online only after the deadline."""
+        return self._open_lead_days() >= days_left
+
+    def _account_price(self) -> float:
+        """What a new account costs it, share-weighted over its providers: the identities it must buy for it
+        (at the tier, today's price, over the share that opens an account), its card share and its e-mail."""
+        shares = self.shares / self.shares.sum()
+        per_pay = 1 if self.compartmentalised else self.strategy.accounts_per_payment
+        total = 0.0
+        for p in np.flatnonzero(shares):
+            terms = self.world.providers[p].sign_up_terms
+            identity = self._identity_price(terms.tier) / max(terms.open_share * self._per_identity(terms), MIN_SHARE)
+            total += shares[p] * (identity + self.costs.identity.payment / per_pay + self.costs.identity.email)
+        return total
+
+    def _identity_price(self, tier: int) -> float:
+        """Today's price of one identity at ``tier`` (the e-mail tier needs none)."""
+        if tier == EMAIL:
+            return 0.0
+        market = self.world.market
+        return market.price(tier) if market is not None else getattr(self.costs.identity, TIERS[tier])
+
+    def _per_identity(self, terms: SignUpTerms) -> int:
+        """Accounts it opens per identity on a provider with these terms."""
+        return min(1 if self.compartmentalised else self.strategy.accounts_per_identity, terms.max_accounts_per_identity)
+
+    def _affordable(self, price: float, reserve: float = 0.0) -> float:
+        """How many items at ``price`` what is left of the budget pays for, keeping ``reserve`` aside."""
+        left = self.budget_left - reserve
+        if price <= 0 or not math.isfinite(left):
+            return math.inf
+        return max(math.floor(left / price), 0)
+
+    def _hour_goal(self, goal: int) -> int | None:
+        """This hour's requests (own and routed) within today's plan and the budget; None once it cannot pay for one.
+
+        The bound on spend takes every request at the dearest exit of the fleet
+        and every routed one at the dearest reseller, all served.
+        """
+        if self._plan_rate is not None:
+            clock = self.world.clock
+            todo = max(math.ceil(self._plan_rate) - (self.harvested - self._harvest_at_day_start), 0)
+            goal = min(goal, -(-todo // (HOURS_PER_DAY - clock.hour)))
+        cost = self._max_request_cost
+        if self._resellers:
+            cost = max(cost, max(r.price_markup for r in self._resellers) * self._api_cost_per_exchange)
+        afford = self._affordable(max(cost, self._api_cost_per_exchange))
+        if afford <= 0:
+            self.budget_exhausted_tick = self.world.clock.tick
+            return None
+        return min(goal, afford)
 
     def _react(self, table: AccountTable) -> None:
         """Learn from yesterday's throttles and bans on its own accounts."""
@@ -317,17 +465,22 @@ class Operator(mesa.Agent):
         Identities, organisations and devices are verified or registered per
         provider.
         """
+        fees = self.costs.identity.email + self.costs.identity.payment
+        count = int(min(count, self._affordable(fees)))  # at worst a card of its own each
+        if count <= 0:
+            return
         if self.shares.size == 1 or np.count_nonzero(self.shares) == 1:
             self._assign_exits(self._open_on(int(np.argmax(self.shares)), count))
             return
         providers = self.stream.choice(self.shares.size, size=count, p=self.shares / self.shares.sum())
         per_pay = 1 if self.compartmentalised else self.strategy.accounts_per_payment
         handed = self._pipeline_blocks(count, per_pay)
+        cards = (-(-count // per_pay) + self.shares.size) * self.costs.identity.payment  # paid once all are open
         opened = np.full(count, -1, dtype=np.int64)
         for p in range(self.shares.size):
             at = np.flatnonzero(providers == p)
             if at.size:
-                rows = self._open_on(p, at.size, {kind: ids[at] for kind, ids in handed.items()})
+                rows = self._open_on(p, at.size, {kind: ids[at] for kind, ids in handed.items()}, cards)
                 opened[at[: rows.size]] = rows
         kept = opened >= 0
         self._charge("payment", np.unique(handed["payment"][kept]).size * self.costs.identity.payment)
@@ -339,7 +492,8 @@ class Operator(mesa.Agent):
         reg = self.world.indicators
         return {"payment": reg.blocks("payment", count, per_pay), "template": reg.blocks("template", count, self.strategy.accounts_per_template)}
 
-    def _open_on(self, provider: int, count: int, handed: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    def _open_on(self, provider: int, count: int, handed: dict[str, np.ndarray] | None = None,
+                 cards: float | None = None) -> np.ndarray:
         """Buy identities at ``provider``'s tier and open accounts there; the new rows.
 
         With ready-made accounts on the market (``costs.market.ready_accounts``),
@@ -347,24 +501,29 @@ class Operator(mesa.Agent):
         at the tier (identity price / (share of bought identities that open an
         account x accounts per identity) + e-mail) and the budget allows.
         ``handed``: the accounts' payment and template ids when the caller hands
-        them out (and pays for the cards); otherwise fresh blocks, cards paid here.
+        them out (and pays for the cards, ``cards`` USD at most, kept aside here);
+        otherwise fresh blocks, cards paid here. Identities and ready-made
+        accounts are bought only with what the e-mails and cards of ``count``
+        accounts leave of the budget.
         """
         world = self.world
-        s = self.strategy
         desk = world.providers[provider]
         terms = desk.sign_up_terms
-        split = 1 if self.compartmentalised else None
-        per_ident = min(split or s.accounts_per_identity, terms.max_accounts_per_identity)
+        per_ident = self._per_identity(terms)
+        if cards is None:
+            per_pay = 1 if self.compartmentalised else self.strategy.accounts_per_payment
+            cards = (-(-count // per_pay) + 1) * self.costs.identity.payment  # ready and own accounts' blocks
+        reserve = cards + count * self.costs.identity.email
         ready = np.zeros(0, dtype=np.int64)
         if world.market is not None and world.market.sells_accounts:
-            n_ready = self._buy_ready_accounts(terms, count, per_ident)
+            n_ready = self._buy_ready_accounts(terms, count, per_ident, reserve)
             if n_ready:
                 ready = self._add_accounts(provider, n_ready, None if handed is None else {k: v[:n_ready] for k, v in handed.items()},
                                            per_ident=1, ready=True)
                 count -= n_ready
                 handed = None if handed is None else {k: v[n_ready:] for k, v in handed.items()}
         identities = -(-count // per_ident)
-        attempts = self._buy_identities(terms, terms.tier, math.ceil(identities / max(terms.open_share, MIN_SHARE)))
+        attempts = self._buy_identities(terms, terms.tier, math.ceil(identities / max(terms.open_share, MIN_SHARE)), reserve)
         passed = desk.verify_identities(attempts, Credential.FAKE)
         screened = desk.screen_ownership(passed, shell=True)
         self.identities_refused_by_ownership_screen += passed - screened
@@ -375,26 +534,26 @@ class Operator(mesa.Agent):
         own = self._add_accounts(provider, n_open, handed, per_ident=per_ident, ready=False)
         return own if ready.size == 0 else np.concatenate([ready, own])
 
-    def _buy_identities(self, terms: SignUpTerms, tier: int, wanted: int) -> int:
-        """Buy up to ``wanted`` identities at ``tier`` within today's supply, the market and the budget."""
+    def _buy_identities(self, terms: SignUpTerms, tier: int, wanted: int, reserve: float = 0.0) -> int:
+        """Buy up to ``wanted`` identities at ``tier`` within today's supply, the market and the budget
+        (less ``reserve``, kept for what the accounts will cost besides)."""
         attempts = min(wanted, max(terms.identities_per_day[tier] - self._bought_today[tier], 0))
         market = self.world.market
+        price = self._identity_price(tier)
         if market is not None and tier != EMAIL:
-            price = market.price(tier)
-            left = self.budget - self.total_spend
-            attempts = min(attempts, market.capacity_left(tier), market.affordable(price, left))
-        attempts = int(attempts)
+            attempts = min(attempts, market.capacity_left(tier))
+        attempts = int(min(attempts, self._affordable(price, reserve)))
         self._bought_today[tier] += attempts
         self.identities_bought += attempts
         if market is not None and tier != EMAIL:
             market.record(tier, attempts, attempts * price)
+        if tier != EMAIL:
             self._charge("identity", attempts * price)
-        elif tier != EMAIL:
-            self._charge("identity", attempts * getattr(self.costs.identity, TIERS[tier]))
         return attempts
 
-    def _buy_ready_accounts(self, terms: SignUpTerms, count: int, per_ident: int) -> int:
-        """Ready-made verified accounts bought today, when one is cheaper than building one."""
+    def _buy_ready_accounts(self, terms: SignUpTerms, count: int, per_ident: int, reserve: float) -> int:
+        """Ready-made verified accounts bought today, when one is cheaper than building one
+        (with the budget less ``reserve``)."""
         market = self.world.market
         tier = terms.tier
         price = market.ready_price(tier)
@@ -402,7 +561,7 @@ class Operator(mesa.Agent):
         own = identity / max(terms.open_share * per_ident, MIN_SHARE) + self.costs.identity.email
         if count <= 0 or price >= own:
             return 0
-        n = int(min(count, market.ready_capacity_left(tier), market.affordable(price, self.budget - self.total_spend)))
+        n = int(min(count, market.ready_capacity_left(tier), self._affordable(price, reserve)))
         if n <= 0:
             return 0
         market.record_ready(tier, n, n * price)
@@ -517,11 +676,13 @@ class Operator(mesa.Agent):
                 self._set_sending(np.concatenate([self._sending, ready]))
                 self._pending = self._pending[~due]
         n = self._sending.size
-        routed = self._route(-(-self.remaining // max(clock.window_end_tick - clock.tick, 1))) if self._resellers else 0
+        hours_left = max(clock.window_end_tick - clock.tick, 1)
+        goal = self._hour_goal(-(-self.remaining // hours_left))
+        if goal is None:
+            return
+        routed = self._route(goal) if self._resellers else 0
         if n == 0:
             return
-        hours_left = max(clock.window_end_tick - clock.tick, 1)
-        goal = -(-self.remaining // hours_left)
         if routed:
             goal = max(goal - routed, 0)
         goal = min(goal, int(n * self._max_per_account_hour) or n)
@@ -553,5 +714,3 @@ class Operator(mesa.Agent):
 
     def _charge(self, item: str, usd: float) -> None:
         self.spend[item] += usd
-        if self.total_spend >= self.budget and self.budget_exhausted_tick is None:
-            self.budget_exhausted_tick = self.world.clock.tick

@@ -142,6 +142,13 @@ class AttackerConfig:
                                            doc="Accounts sharing one shell organisation.")
     responses: ResponsesConfig = field(default_factory=lambda: ResponsesConfig())
     resellers: ResellerRoutingConfig = field(default_factory=ResellerRoutingConfig)
+    budget_pacing: str = declared(
+        "window", role=STRATEGY, choices=("window", "none"), source="A",
+        doc="How it spends a budget that binds (it never spends past it either way): window = each day it plans the "
+            "rest of the campaign within what is left (the daily harvest whose new accounts and traffic up to the "
+            "deadline it can pay for, at its observed costs) and paces its hours to it, so the budget lasts to the "
+            "deadline; none = it spends as the target asks until the budget runs out. A budget that does not bind "
+            "changes nothing under either.")
     trait_concentration: float = between(
         10.0, 0.01, 1e4, role=STRATEGY, plausible=(3.0, 50.0), source="A",
         doc="How closely its accounts' traffic traits keep to the campaign's means: each account's trait is "

@@ -33,10 +33,13 @@ class OperatorSpec:
         28_800_000, 0, 10**10, role=SETTING, source="C",
         doc="Exchanges the campaign sets out to harvest (the question asked: the reported campaign's size).")
     budget_usd: float = limit(
-        1e8, role=UNCERTAINTY, plausible=(2e5, 7e6), source="A",
-        doc="The campaign's budget (USD); spending past it ends the campaign. No figure is public; the plausible "
-            "range is 0.3x-10x the reference campaign's status-quo spend (~$0.7M); the default, $100M, does not "
-            "bind (a state-linked lab), and inf is the unbounded case.")
+        1e8, role=UNCERTAINTY, plausible=(2.1e5, 6.9e6), source="A",
+        doc="The campaign's budget (USD): the operator never spends past it and paces it over the window "
+            "(attacker.budget_pacing). No figure is public. Reference budget: the reference campaign's status-quo "
+            "spend, measured at $0.688M (attacker_cost_usd of qwen_2026 x status_quo, wide_slow and churn, seeds "
+            "0-1: $687.7k-$688.7k); plausible range 0.3x-10x that. The default, $100M, does not bind (a "
+            "state-linked lab), so the calibrated reference runs are those of an unlimited budget; inf is the "
+            "unbounded case; experiments/budget.py sets it explicitly.")
     provider_shares: list[float] = prob(
         None, default_factory=lambda: [1.0, 0.0, 0.0], role=STRATEGY,
         doc="Share of the operator's traffic sent to each provider (by provider index; the shares sum to 1).")

@@ -13,13 +13,14 @@ weight x ban probability), which is far more precise than the sampled count.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..agents.operator import SPEND_ITEMS
+from ..agents.operator import SPEND_ITEMS, Operator
 from ..agents.provider import BAN_REASONS
 from ..config import CAPABILITIES, SimConfig
 from ..controls import FILTER_CONTROLS, QUEUE_SOURCES
@@ -135,10 +136,18 @@ def _costs(r: _Run) -> dict:
         "attacker_cost_usd": r.cost,
         "attacker_cost_per_million_exchanges": _ratio(r.cost * 1e6, r.harvested_total),
         "attacker_budget_exhausted_day": min(budget_days) if budget_days else None,
+        "attacker_budget_spent_share": _budget_spent_share(r.model.operators),
     }
     for item in SPEND_ITEMS:
         m[f"attacker_spend_{item}_usd"] = r.spend[item]
     return m
+
+
+def _budget_spent_share(operators: Sequence[Operator]) -> float:
+    """Spend over budget, summed over the operators with a finite budget (0 when none has one)."""
+    bounded = [op for op in operators if math.isfinite(op.budget) and op.budget > 0]
+    budget = sum(op.budget for op in bounded)
+    return float(sum(op.total_spend for op in bounded) / budget) if budget else 0.0
 
 
 def _collateral(r: _Run) -> dict:

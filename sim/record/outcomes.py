@@ -293,7 +293,11 @@ MECHANISMS: tuple[Mechanism, ...] = (
         _o("attacker_cost_per_million_exchanges", USD_PER_M, HIGHER, RUN, "attacker cost per exchange",
            "attacker_cost_usd x 10^6 / exchanges_harvested_incl_overrun; null when nothing was harvested."),
         _o("attacker_budget_exhausted_day", DAY_INDEX, LOWER, RUN, "budget exhausted on day",
-           "The first day an operator's budget ran out (which ends its campaign); null if none did."),
+           "The first day an operator could not pay for one more request (its budget spent, which ends its "
+           "campaign); null if none did. With budget pacing a binding budget lasts to the deadline, so this is "
+           "null or the window's last days."),
+        _o("attacker_budget_spent_share", SHARE, NONE, RUN, "budget spent",
+           "The operators' spend as a share of their budgets (never above 1); 0 with an unlimited budget."),
         _f("attacker_spend_{item}_usd", USD, HIGHER, RUN, "attacker spend: {item}",
            "The operators' spend on {item}; the items sum to `attacker_cost_usd`."),
     )),

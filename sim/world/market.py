@@ -14,7 +14,7 @@ Stronger gating enters through the base price and capacity of the tier the
 provider requires (a document costs more and is scarcer than a phone number);
 more bans enter through ``e``. The operator buys at most ``capacity`` a day
 (jointly with the gate's own ``supply_per_day``) and only what its remaining
-budget pays for (:meth:`affordable`).
+budget pays for (the operator's own check).
 
 Ready-made accounts (``costs.market.ready_accounts``, off by default): the
 suppliers also sell accounts already verified at the provider's tier and aged
@@ -122,13 +122,6 @@ class AccountMarket:
         """Identities at ``tier`` still for sale today."""
         cap = getattr(self.cfg.capacity_per_day, TIERS[tier]) * self.capacity_factor
         return max(cap - self.bought_today[tier], 0.0)
-
-    @staticmethod
-    def affordable(price: float, budget_left: float) -> float:
-        """How many identities a remaining budget pays for."""
-        if price <= 0:
-            return math.inf
-        return max(math.floor(budget_left / price), 0)
 
     def record(self, tier: int, n: int, usd: float) -> None:
         self.bought_today[tier] += n
