@@ -328,3 +328,34 @@ def daily_versions(daily: pd.DataFrame, value: str, y_label: str, title: str, pa
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def search_traces(traces: dict[str, pd.DataFrame], references: dict[str, dict[str, float]], scale: float,
+                  y_label: str, path: Path) -> Path:
+    """The best-response searches: each trial's objective, the best so far, and reference strategies; one panel per policy.
+
+    ``traces``: per policy, :func:`experiments.analysis.search.trace` (``trial``, ``value``,
+    ``feasible``, ``best``); ``references``: per policy, a value per reference strategy (the
+    presets on the search seeds), drawn as dashed lines; ``scale`` multiplies every value.
+    """
+    policies = list(traces)
+    fig, axes = plt.subplots(1, len(policies), figsize=(5.2 * len(policies), 3.8), squeeze=False)
+    for ax, policy in zip(axes[0], policies, strict=True):
+        t = traces[policy]
+        if len(t):
+            ok = t["feasible"].to_numpy(bool)
+            ax.scatter(t["trial"][ok], t["value"][ok] * scale, s=14, color="tab:blue", label="trial")
+            if (~ok).any():
+                ax.scatter(t["trial"][~ok], t["value"][~ok] * scale, s=14, color="0.6", marker="x", label="infeasible")
+            ax.step(t["trial"], t["best"] * scale, where="post", color="tab:red", label="best so far")
+        for (name, value), style in zip(references.get(policy, {}).items(), LINE_STYLES[1:], strict=False):
+            if math.isfinite(value):
+                ax.axhline(value * scale, color="0.3", linestyle=style, linewidth=1, label=f"{name} (same seeds)")
+        ax.set_title(f"policy {policy}")
+        ax.set_xlabel("trial")
+        ax.set_ylabel(y_label)
+        ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path

@@ -46,6 +46,7 @@ MAXIMIZE = "maximize"
 MINIMIZE = "minimize"
 SPACE_ATTR = "space"  # the study's user attribute recording the space it was created with
 CONSTRAINT_ATTR = "constraint"  # a trial's user attribute: <= 0 feasible (the sampler reads it)
+TIEBREAK_ATTR = "tiebreak"  # a trial's user attribute: among equal values, the lower wins
 
 
 class SearchSpaceError(ValueError):
@@ -177,7 +178,7 @@ def point_overrides(space: Sequence[Dimension], point: Mapping[str, Any], base: 
         if d.rest:
             weights = np.array([float(base.get(r, 0.0)) for r in d.rest])
             weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(d.rest), 1 / len(d.rest))
-            out += [f"{r}={(1.0 - float(v)) * w!r}" for r, w in zip(d.rest, weights, strict=True)]
+            out += [f"{r}={_value_text((1.0 - float(v)) * float(w))}" for r, w in zip(d.rest, weights, strict=True)]
     return out
 
 
@@ -205,11 +206,14 @@ class Evaluation:
         value: the objective (NaN: the point could not be evaluated; the trial is recorded as failed).
         constraint: ``<= 0`` when the point is feasible (None: no constraint).
         details: numbers the report shows beside the objective (kept on the trial).
+        tiebreak: among points of exactly equal value, the lower is better (e.g. the cost, when
+            the objective is capped and many points reach the cap).
     """
 
     value: float
     constraint: float | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    tiebreak: float = 0.0
 
 
 Evaluator = Callable[[Sequence[Mapping[str, Any]]], Sequence[Evaluation]]
@@ -312,6 +316,7 @@ def _tell(study, trials, results: Sequence[Evaluation]) -> None:
             t.set_user_attr(k, _plain(v))
         if r.constraint is not None:
             t.set_user_attr(CONSTRAINT_ATTR, float(r.constraint))
+        t.set_user_attr(TIEBREAK_ATTR, float(r.tiebreak))
         if math.isfinite(r.value):
             study.tell(t, float(r.value))
         else:
@@ -327,7 +332,8 @@ def _plain(v: Any) -> Any:
 def trace(study) -> pd.DataFrame:
     """One row per finished trial, in order: its number, value, the best feasible value so far, params, details.
 
-    Columns: ``trial``, ``state``, ``value``, ``feasible``, ``best``, one per parameter, one per detail.
+    Columns: ``trial``, ``state``, ``value``, ``feasible``, ``best``, one per parameter, one per detail,
+    ``tiebreak`` and (when constrained) ``constraint``.
     """
     from optuna.trial import TrialState
 
@@ -341,19 +347,22 @@ def trace(study) -> pd.DataFrame:
             best = max(best, sign * float(t.value))
         rows.append({"trial": t.number, "state": t.state.name, "value": t.value if t.value is not None else math.nan,
                      "feasible": feasible, "best": sign * best if math.isfinite(best) else math.nan,
-                     **t.params, **{k: v for k, v in t.user_attrs.items() if k != CONSTRAINT_ATTR}})
+                     **t.params, **t.user_attrs})
     return pd.DataFrame(rows)
 
 
 def best(study):
     """The best feasible finished trial (None if there is none).
 
-    Ties (equal values, e.g. every trial reaching a capped objective) go to the earliest trial.
+    Among trials of exactly the best value (e.g. every trial that reaches a capped
+    objective), the lowest tie-break wins, then the earliest trial.
     """
     frame = trace(study)
     frame = frame[frame["feasible"]]
     if frame.empty:
         return None
-    values = frame["value"] if study.direction.name.lower() == MAXIMIZE else -frame["value"]
-    number = int(frame.loc[values.idxmax(), "trial"])
+    sign = 1.0 if study.direction.name.lower() == MAXIMIZE else -1.0
+    top = frame[sign * frame["value"] == (sign * frame["value"]).max()]
+    tiebreak = top[TIEBREAK_ATTR] if TIEBREAK_ATTR in top.columns else pd.Series(0.0, index=top.index)
+    number = int(top.loc[tiebreak.fillna(0.0).idxmin(), "trial"])
     return study.get_trials(deepcopy=False)[number]
