@@ -285,6 +285,7 @@ class PolicyResult:
 
     policy: str
     sweep_dir: Path
+    run_overrides: tuple[str, ...]
     trace: pd.DataFrame
     best: Mapping[str, Any] | None
     in_sample: dict[str, float]  # the presets' objective on the search seeds (the trace's reference lines)
@@ -305,8 +306,7 @@ def search_policy(policy: str, cfg: SearchConfig, space: tuple[sr.Dimension, ...
     evaluator = SimulatorEvaluator(sweep_dir, space, cfg.base_attacker, tuple(cfg.run_overrides(policy, extra)),
                                    tuple(hydra), cfg.seeds, objective, jobs)
     print(f"[search] policy {policy}: {cfg.trials} trials x {len(cfg.seeds)} seeds into {sweep_dir}")
-    study = sr.run_search(space, evaluator, cfg.settings(), sweep_dir / JOURNAL, constrained=objective.needs_target,
-                          log=lambda s: print(f"{s} ({policy})"))
+    study = sr.run_search(space, evaluator, cfg.settings(), sweep_dir / JOURNAL, log=lambda s: print(f"{s} ({policy})"))
     best = sr.best(study)
     presets = {p: [f"attacker={p}"] for p in PRESETS}
     on_search_seeds = evaluator.run_points({point_name(o): o for o in presets.values()}, cfg.seeds)
@@ -316,7 +316,7 @@ def search_policy(policy: str, cfg: SearchConfig, space: tuple[sr.Dimension, ...
     by_file = {point_name(o): o for o in named.values()}
     runs = evaluator.run_points(by_file, cfg.fresh_seeds)
     fresh = pd.concat([runs[point_name(o)].assign(strategy=k) for k, o in named.items()], ignore_index=True)
-    return PolicyResult(policy, sweep_dir, sr.trace(study), dict(best.params) if best is not None else None, in_sample,
+    return PolicyResult(policy, sweep_dir, evaluator.run_overrides, sr.trace(study), dict(best.params) if best is not None else None, in_sample,
                         fresh, worst_case(fresh, objective), time.monotonic() - start, evaluator.simulated,
                         evaluator.replayed, evaluator.commands)
 
@@ -491,7 +491,7 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         f"seeds {list(cfg.seeds)} (common random numbers: every trial meets the same worlds)."
         + (" Under the cost objective a trial is feasible when its mean blocked share lets the campaign reach its "
            "target (`scenario.target_reached_fraction`); the best trial is the best feasible one." if objective.needs_target else ""),
-        f"- Runs: `{' '.join(cfg.run_overrides(results[0].policy if results else 'POLICY', []))}` (budget: "
+        f"- Runs: `{' '.join(results[0].run_overrides) if results else ''}` (budget: "
         f"{'the scenario' + chr(39) + 's' if cfg.budget_usd is None else f'${cfg.budget_usd:,.0f}'}); every trial x seed is "
         "an ordinary content-addressed run of `conf/sweep/best_response.yaml`.",
         "- Re-evaluation: the best trial's strategy and both presets on the fresh seeds; intervals are Student-t over "
@@ -510,7 +510,7 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         "```",
         *[f"distill-sim -m +sweep={SWEEP} hydra.sweep.dir={report.display_path(r.sweep_dir)} "
           f"'hydra.searchpath=[file://{report.display_path(r.sweep_dir)}/{sweeps.POINTS_DIR}]' +{GROUP}=<points> "
-          f"seed={','.join(map(str, cfg.seeds))} {' '.join(cfg.run_overrides(r.policy, []))}" for r in results],
+          f"seed={','.join(map(str, cfg.seeds))} {' '.join(r.run_overrides)}" for r in results],
         "```",
     ]
     md = "\n".join(lines) + "\n"

@@ -45,7 +45,7 @@ SCALES = (LINEAR, LOG)
 MAXIMIZE = "maximize"
 MINIMIZE = "minimize"
 SPACE_ATTR = "space"  # the study's user attribute recording the space it was created with
-CONSTRAINT_ATTR = "constraint"  # a trial's user attribute: <= 0 feasible (the sampler reads it)
+CONSTRAINT = "constraint"  # a trial's constraint (Optuna's Trial.set_constraint): <= 0 feasible; TPE reads it
 TIEBREAK_ATTR = "tiebreak"  # a trial's user attribute: among equal values, the lower wins
 
 
@@ -238,19 +238,17 @@ class SearchSettings:
     direction: str = MAXIMIZE
 
 
-def _constraints(trial) -> Sequence[float]:
-    c = trial.user_attrs.get(CONSTRAINT_ATTR)
-    return [] if c is None else [float(c)]
+def sampler(settings: SearchSettings, asked: int):
+    """The TPE sampler of the batch that starts after ``asked`` trials (seeded from both).
 
-
-def sampler(settings: SearchSettings, asked: int, constrained: bool):
-    """The TPE sampler of the batch that starts after ``asked`` trials (seeded from both)."""
+    Multivariate (the knobs interact: a pace matters through the fleet it implies), with a
+    constant liar so that the trials of one batch spread out instead of piling on one point.
+    """
     import optuna
 
     seed = int(np.random.SeedSequence([settings.seed, asked]).generate_state(1)[0])
-    return optuna.samplers.TPESampler(
-        seed=seed, n_startup_trials=settings.startup_trials, multivariate=True, constant_liar=True,
-        constraints_func=_constraints if constrained else None)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=settings.startup_trials, multivariate=True,
+                                      constant_liar=True)
 
 
 def open_study(path: Path, space: Sequence[Dimension], settings: SearchSettings, name: str = "best_response"):
@@ -278,13 +276,13 @@ def open_study(path: Path, space: Sequence[Dimension], settings: SearchSettings,
 
 
 def run_search(space: Sequence[Dimension], evaluate: Evaluator, settings: SearchSettings, journal: Path,
-               constrained: bool = False, log: Callable[[str], None] = print):
+               log: Callable[[str], None] = print):
     """Search ``space`` for the best point of ``evaluate``; returns the Optuna study.
 
     Each batch: ask ``settings.batch`` trials (or fewer, up to ``settings.trials``), evaluate
     their points together, tell their values. Trials a previous invocation asked but did not
-    tell are evaluated and told first. ``constrained``: the evaluations carry constraints
-    (TPE prefers feasible points; :func:`best` picks among them).
+    tell are evaluated and told first. An evaluation's constraint is set on its trial (TPE
+    models infeasible points apart; :func:`best` picks among the feasible ones).
     """
     from optuna.trial import TrialState
 
@@ -295,7 +293,7 @@ def run_search(space: Sequence[Dimension], evaluate: Evaluator, settings: Search
         log(f"[search] {len(pending)} trials asked but not told by a previous invocation: evaluating them first")
         _tell(study, pending, evaluate([t.params for t in pending]))
     while (asked := len(study.get_trials(deepcopy=False))) < settings.trials:
-        study.sampler = sampler(settings, asked, constrained)
+        study.sampler = sampler(settings, asked)
         trials = [study.ask(distributions) for _ in range(min(settings.batch, settings.trials - asked))]
         _tell(study, trials, evaluate([t.params for t in trials]))
         done = trace(study)
@@ -315,7 +313,7 @@ def _tell(study, trials, results: Sequence[Evaluation]) -> None:
         for k, v in r.details.items():
             t.set_user_attr(k, _plain(v))
         if r.constraint is not None:
-            t.set_user_attr(CONSTRAINT_ATTR, float(r.constraint))
+            t.set_constraint(CONSTRAINT, float(r.constraint))
         t.set_user_attr(TIEBREAK_ATTR, float(r.tiebreak))
         if math.isfinite(r.value):
             study.tell(t, float(r.value))
@@ -341,13 +339,12 @@ def trace(study) -> pd.DataFrame:
     sign = 1.0 if study.direction.name.lower() == MAXIMIZE else -1.0
     best = -math.inf
     for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL)):
-        c = t.user_attrs.get(CONSTRAINT_ATTR)
-        feasible = t.state == TrialState.COMPLETE and (c is None or c <= 0)
+        feasible = t.state == TrialState.COMPLETE and all(c <= 0 for c in t.constraints.values())
         if feasible:
             best = max(best, sign * float(t.value))
         rows.append({"trial": t.number, "state": t.state.name, "value": t.value if t.value is not None else math.nan,
                      "feasible": feasible, "best": sign * best if math.isfinite(best) else math.nan,
-                     **t.params, **t.user_attrs})
+                     **t.params, **t.user_attrs, **t.constraints})
     return pd.DataFrame(rows)
 
 
