@@ -519,9 +519,10 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
 
 QUICK_TRADE = ("No legitimate users (`population=none`: the attacker's outcomes only; the review queue carries its "
                "measured legitimate load, so no collateral is measured), 24 trials over 10 knobs (8 of them random) on "
-               "3 seeds, and 5 fresh seeds: the strategy found is a screening of the space, not its optimum, and the "
-               "intervals are wide. Full mode (`--full`) searches 15 knobs with the default population, 200 trials x 10 "
-               "seeds and 30 fresh seeds.")
+               "3 seeds, paces of at least 10 exchanges per account-day (slower ones mean fleets too large to simulate in "
+               "minutes), and 5 fresh seeds: the strategy found is a screening of the space, not its optimum, and the "
+               "intervals are wide. Full mode (`--full`) searches 15 knobs over their whole declared ranges with the "
+               "default population, 200 trials x 10 seeds and 30 fresh seeds.")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
