@@ -174,9 +174,8 @@ class SimulatorEvaluator:
         seeds: the seeds each point runs.
         objective: what the trial's value is.
         jobs: parallel runs.
-        simulated: runs this evaluator had the sweep machinery simulate.
+        simulated: runs this evaluator had the sweep machinery simulate (launched; a failed one counts too).
         replayed: runs it found complete in the store.
-        commands: the multiruns it launched.
         target_fraction: the scenario's share of the target that counts as reached (read when composing).
     """
 
@@ -190,7 +189,6 @@ class SimulatorEvaluator:
     jobs: int | None = None
     simulated: int = 0
     replayed: int = 0
-    commands: list = field(default_factory=list)
     target_fraction: float = math.nan
     _base: dict = field(default_factory=dict)
 
@@ -236,7 +234,6 @@ class SimulatorEvaluator:
             missing = sum(m is None for m in found.values())
             command = sweeps.SweepCommand(SWEEP, (search, f"+{GROUP}={','.join(todo)}", f"seed={','.join(map(str, seeds))}",
                                                   *self.run_overrides, *self.hydra_overrides), self.sweep_dir, self.jobs)
-            self.commands.append(command)
             sweeps.run_sweep(command, log=lambda s: print(f"[search] {missing} runs to simulate; {s}"))
             self.simulated += missing
             found.update({k: self._read(identities[k]) for k, m in found.items() if m is None})
@@ -288,13 +285,12 @@ class PolicyResult:
     run_overrides: tuple[str, ...]
     trace: pd.DataFrame
     best: Mapping[str, Any] | None
-    in_sample: dict[str, float]  # the presets' objective on the search seeds (the trace's reference lines)
+    in_sample: dict[str, float]  # the presets' trial value on the search seeds (the trace's reference lines)
     fresh: pd.DataFrame  # one row per (strategy, fresh seed)
     worst: str | None
     seconds: float
     simulated: int
     replayed: int
-    commands: list
 
 
 def search_policy(policy: str, cfg: SearchConfig, space: tuple[sr.Dimension, ...], extra: Sequence[str],
@@ -310,7 +306,7 @@ def search_policy(policy: str, cfg: SearchConfig, space: tuple[sr.Dimension, ...
     best = sr.best(study)
     presets = {p: [f"attacker={p}"] for p in PRESETS}
     on_search_seeds = evaluator.run_points({point_name(o): o for o in presets.values()}, cfg.seeds)
-    in_sample = {p: float(on_search_seeds[point_name(o)][objective.column].mean()) for p, o in presets.items()}
+    in_sample = {p: evaluator.evaluation(on_search_seeds[point_name(o)]).value for p, o in presets.items()}
     named = {FOUND: evaluator.strategy_overrides(best.params)} if best is not None else {}
     named |= presets
     by_file = {point_name(o): o for o in named.values()}
@@ -318,7 +314,7 @@ def search_policy(policy: str, cfg: SearchConfig, space: tuple[sr.Dimension, ...
     fresh = pd.concat([runs[point_name(o)].assign(strategy=k) for k, o in named.items()], ignore_index=True)
     return PolicyResult(policy, sweep_dir, evaluator.run_overrides, sr.trace(study), dict(best.params) if best is not None else None, in_sample,
                         fresh, worst_case(fresh, objective), time.monotonic() - start, evaluator.simulated,
-                        evaluator.replayed, evaluator.commands)
+                        evaluator.replayed)
 
 
 def worst_case(fresh: pd.DataFrame, objective: Objective) -> str | None:
