@@ -64,19 +64,29 @@ READ = (HARVEST, COST, BLOCKED, TARGET, "attacker_cost_usd", "attacker_accounts_
 
 @dataclass(frozen=True)
 class Objective:
-    """What the attacker optimises: a run outcome, its direction, and whether the target must be reached."""
+    """What the attacker optimises: a run outcome, its direction, and whether the target must be reached.
+
+    ``definition`` says how a trial's value is computed (:meth:`SimulatorEvaluator.evaluation`);
+    it is part of a search's design hash, so a changed definition never mixes into an old study.
+    """
 
     name: str
     column: str
     direction: str
     needs_target: bool
     label: str
+    definition: str
 
 
 OBJECTIVES: dict[str, Objective] = {
-    "harvest": Objective("harvest", HARVEST, sr.MAXIMIZE, False, "exchanges harvested in the window (up to the target)"),
-    "cost": Objective("cost", COST, sr.MINIMIZE, True, "attacker cost per million exchanges (target reached)"),
+    "harvest": Objective("harvest", HARVEST, sr.MAXIMIZE, False, "exchanges harvested in the window (up to the target)",
+                         "mean over seeds of min(harvest, reached share x target), plus under half an exchange "
+                         "per seed that falls with the mean cost per million"),
+    "cost": Objective("cost", COST, sr.MINIMIZE, True, "attacker cost per million exchanges (target reached)",
+                      "mean over seeds of the cost per million; feasible when the mean blocked share is at most "
+                      "1 - reached share"),
 }
+COST_SCALE = 10_000.0  # USD per million exchanges: where the harvest's tie-break bonus halves
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,8 @@ class SearchConfig:
         spec = dataclasses.asdict(self)
         for k in ("name", "trials", "fresh_seeds"):
             spec.pop(k)
-        text = json.dumps({**spec, "runs": sorted(self.run_overrides(policy, extra))}, sort_keys=True, default=str)
+        text = json.dumps({**spec, "runs": sorted(self.run_overrides(policy, extra)),
+                           "definition": OBJECTIVES[self.objective].definition}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
@@ -208,9 +219,12 @@ class SimulatorEvaluator:
 
         The harvest counts up to the share of the target that counts as reached
         (``scenario.target_reached_fraction``): the operator stops at its target, so every
-        strategy that reaches it ties, and the cheaper wins the tie. Under the cost objective a
-        point is feasible when its mean blocked share lets the campaign reach the target; the
-        larger harvest wins a tie.
+        strategy that reaches it ties. TPE ranks trials by their values only, so the cheaper
+        must show in the value: it adds less than half an exchange per seed, falling with the
+        mean cost per million (harvests are whole exchanges, so their mean over n seeds moves in
+        steps of 1/n: the bonus orders ties and never reorders different harvests). Under the
+        cost objective a point is feasible when its mean blocked share lets the campaign reach
+        the target; the larger harvest wins a tie.
         """
         complete = len(runs) == len(self.seeds) and runs[list(READ)].notna().all().all()
         details = {f"mean_{c}": float(runs[c].mean()) for c in READ if c != TARGET} | {"runs": len(runs)}
@@ -218,7 +232,9 @@ class SimulatorEvaluator:
             return sr.Evaluation(math.nan, None, details)
         if self.objective.column == HARVEST:
             reached = runs["target_reached_fraction"] * runs[TARGET]
-            return sr.Evaluation(float(runs[HARVEST].clip(upper=reached).mean()), None, details, float(runs[COST].mean()))
+            cost = float(runs[COST].mean())
+            bonus = 0.5 / len(runs) * COST_SCALE / (COST_SCALE + cost)
+            return sr.Evaluation(float(runs[HARVEST].clip(upper=reached).mean()) + bonus, None, details, cost)
         constraint = float(runs[BLOCKED].mean() - (1.0 - runs["target_reached_fraction"].iloc[0]))
         return sr.Evaluation(float(runs[COST].mean()), constraint, details, -float(runs[HARVEST].mean()))
 
@@ -468,11 +484,11 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         lines += contrast_lines(r) + [""]
         if objective.column == HARVEST and len(r.trace) and len(r.fresh):
             cap = float((r.fresh["target_reached_fraction"] * r.fresh[TARGET]).iloc[0])
-            capped = int((r.trace["value"] >= cap).sum())
+            capped = int((r.trace["value"] >= cap).sum())  # the tie-break bonus only adds
             if capped:
                 lines += [f"{capped} of {len(r.trace)} trials reached the target on every search seed: their harvest "
-                          "ties at the target, and the cheapest of them is the best trial (`--objective cost` searches "
-                          "for the cheapest strategy directly).", ""]
+                          "ties at the target, and the search ranks them by their cost per million exchanges (the "
+                          "cheapest is the best trial).", ""]
         lines += [to_markdown(knob_table(r, space, cfg.base_attacker)), ""]
     lines += [
         "## Method",

@@ -169,6 +169,21 @@ def test_the_worst_case_is_the_cheapest_strategy_that_reaches_the_target() -> No
     assert br.worst_case(short, br.OBJECTIVES["harvest"]) == "found"  # nobody reaches it: the largest harvest
 
 
+def test_the_harvest_value_ranks_ties_by_cost_and_never_reorders_harvests() -> None:
+    """At the target every strategy ties; the cheaper must rank higher, and one exchange more must always win."""
+    evaluator = br.SimulatorEvaluator(Path("."), (), "wide_slow", (), (), (0, 1, 2), br.OBJECTIVES["harvest"])
+
+    def value(harvests, cost):
+        runs = pd.DataFrame({c: [0.0] * 3 for c in br.READ} | {br.HARVEST: harvests, br.COST: [cost] * 3,
+                                                              br.TARGET: [28.8e6] * 3, "target_reached_fraction": [0.99] * 3})
+        return evaluator.evaluation(runs).value
+
+    cap = 0.99 * 28.8e6
+    assert value([28.8e6] * 3, 20e3) > value([28.8e6] * 3, 30e3) > cap
+    assert value([28.8e6, 28.8e6, 28.5e6], 1.0) < cap  # one seed short of the target
+    assert value([20e6, 20e6, 20e6 + 1], 1e6) > value([20e6] * 3, 1.0)  # a third of an exchange more beats any cost
+
+
 # --------------------------------------------------------------------------- one tiny real search
 
 TINY_RUNS = ["scenario.end_date=2026-04-29"]  # an 8-day window, attacker only (the search config's population=none)

@@ -120,7 +120,11 @@ def dimension(key: str, spec: Mapping[str, Any] | None = None) -> Dimension:
                                "only the attacker's strategy is searched")
     rest = tuple(spec.get("rest", ()))
     for other in rest:
-        if declaration(other).role != STRATEGY:
+        try:
+            role = declaration(other).role
+        except KeyError as err:
+            raise SearchSpaceError(f"search dimension {key}: rest leaf {err.args[0]}") from None
+        if role != STRATEGY:
             raise SearchSpaceError(f"search dimension {key}: rest leaf {other} is not a strategy leaf")
     if d.type == "bool":
         if set(spec) - {"rest"} or rest:
