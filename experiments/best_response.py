@@ -494,11 +494,13 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         "## Method",
         "",
         f"- Strategy space: {len(space)} leaves declared with the role `strategy` (`sim/config/attacker.py`, "
-        f"`docs/parameters.md`), chosen in `conf/search/{cfg.name}.yaml`, each over its declared plausible range; the "
+        f"`docs/parameters.md`), chosen in `conf/search/{cfg.name}.yaml`, each over its declared plausible range or a narrower span "
+        "inside it (the knob tables give each span); the "
         f"other knobs keep the `{cfg.base_attacker}` preset's values. The knobs are abstract policy-level parameters "
         "(rates, shares, counts). A knob the model charges nothing for (e.g. a lower chain-of-thought share) is pushed "
         "towards the end of its range that helps the attacker: the worst case is as tight as the declared ranges.",
-        f"- Search: Optuna's TPE sampler (multivariate, {cfg.startup_trials} random start-up trials, constant liar for "
+        f"- Search: Optuna's TPE sampler (multivariate, random until {cfg.startup_trials} trials are told: "
+        f"{-(-cfg.startup_trials // cfg.batch) * cfg.batch} random trials in batches; constant liar for "
         f"batches of {cfg.batch}), sampler seed {cfg.sampler_seed}, {cfg.trials} trials; each trial is the mean over "
         f"seeds {list(cfg.seeds)} (common random numbers: every trial meets the same worlds)."
         + (" Under the cost objective a trial is feasible when its mean blocked share lets the campaign reach its "
@@ -530,7 +532,7 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
 
 
 QUICK_TRADE = ("No legitimate users (`population=none`: the attacker's outcomes only; the review queue carries its "
-               "measured legitimate load, so no collateral is measured), 24 trials over 10 knobs (8 of them random) on "
+               "measured legitimate load, so no collateral is measured), 24 trials over 10 knobs (the first 12 random) on "
                "3 seeds, paces of at least 10 exchanges per account-day (slower ones mean fleets too large to simulate in "
                "minutes), and 5 fresh seeds: the strategy found is a screening of the space, not its optimum, and the "
                "intervals are wide. Full mode (`--full`) searches 15 knobs over their whole declared ranges with the "

@@ -231,7 +231,7 @@ class SearchSettings:
         trials: trials in all (a later invocation with more continues the same study).
         batch: trials asked, then evaluated together, then told.
         seed: the sampler's seed (with the number of trials already asked, it seeds each batch).
-        startup_trials: TPE's random trials before it models the objective.
+        startup_trials: TPE samples at random until this many trials are told (asked in batches: whole batches).
         direction: ``maximize`` or ``minimize``.
     """
 
