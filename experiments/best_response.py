@@ -494,9 +494,9 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         "## Method",
         "",
         f"- Strategy space: {len(space)} leaves declared with the role `strategy` (`sim/config/attacker.py`, "
-        f"`docs/parameters.md`), chosen in `conf/search/{cfg.name}.yaml`, each over its declared plausible range or a narrower span "
-        "inside it (the knob tables give each span); the "
-        f"other knobs keep the `{cfg.base_attacker}` preset's values. The knobs are abstract policy-level parameters "
+        f"`docs/parameters.md`), chosen in `conf/search/{cfg.name}.yaml`, each over its declared plausible range or a "
+        f"narrower span inside it (the knob tables give each span); the other knobs keep the `{cfg.base_attacker}` "
+        "preset's values. The knobs are abstract policy-level parameters "
         "(rates, shares, counts). A knob the model charges nothing for (e.g. a lower chain-of-thought share) is pushed "
         "towards the end of its range that helps the attacker: the worst case is as tight as the declared ranges.",
         f"- Search: Optuna's TPE sampler (multivariate, random until {cfg.startup_trials} trials are told: "
