@@ -328,7 +328,8 @@ def search_policy(policy: str, cfg: SearchConfig, space: tuple[sr.Dimension, ...
     by_file = {point_name(o): o for o in named.values()}
     runs = evaluator.run_points(by_file, cfg.fresh_seeds)
     fresh = pd.concat([runs[point_name(o)].assign(strategy=k) for k, o in named.items()], ignore_index=True)
-    return PolicyResult(policy, sweep_dir, evaluator.run_overrides, sr.trace(study), dict(best.params) if best is not None else None, in_sample,
+    params = dict(best.params) if best is not None else None
+    return PolicyResult(policy, sweep_dir, evaluator.run_overrides, sr.trace(study), params, in_sample,
                         fresh, worst_case(fresh, objective), time.monotonic() - start, evaluator.simulated,
                         evaluator.replayed)
 
@@ -476,10 +477,10 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         "",
     ]
     for r in results:
+        failed = int((r.trace["state"] == "FAIL").sum()) if len(r.trace) else 0
         lines += [f"## Policy `{r.policy}`", "",
                   f"Worst case: **{r.worst or 'n/a'}**. {len(r.trace)} trials "
-                  f"({int(r.trace['feasible'].sum()) if len(r.trace) else 0} feasible"
-                  f"{', ' + str(int((r.trace['state'] == 'FAIL').sum())) + ' failed' if len(r.trace) and (r.trace['state'] == 'FAIL').any() else ''}); "
+                  f"({int(r.trace['feasible'].sum()) if len(r.trace) else 0} feasible{f', {failed} failed' if failed else ''}); "
                   f"search folder `{report.display_path(r.sweep_dir)}`.", ""]
         lines += contrast_lines(r) + [""]
         if objective.column == HARVEST and len(r.trace) and len(r.fresh):
@@ -504,7 +505,8 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         f"batches of {cfg.batch}), sampler seed {cfg.sampler_seed}, {cfg.trials} trials; each trial is the mean over "
         f"seeds {list(cfg.seeds)} (common random numbers: every trial meets the same worlds)."
         + (" Under the cost objective a trial is feasible when its mean blocked share lets the campaign reach its "
-           "target (`scenario.target_reached_fraction`); the best trial is the best feasible one." if objective.needs_target else ""),
+           "target (`scenario.target_reached_fraction`); the best trial is the best feasible one."
+           if objective.needs_target else ""),
         f"- Runs: `{' '.join(results[0].run_overrides) if results else ''}` (budget: "
         f"{'the scenario' + chr(39) + 's' if cfg.budget_usd is None else f'${cfg.budget_usd:,.0f}'}); every trial x seed is "
         "an ordinary content-addressed run of `conf/sweep/best_response.yaml`.",
@@ -544,7 +546,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--policy", help="one policy preset (conf/policy/)")
     p.add_argument("--policies", help="comma-separated policy presets, or a glob")
-    p.add_argument("--search", default="quick", help="the search config: conf/search/<name>.yaml, or a path to one (default: %(default)s)")
+    p.add_argument("--search", default="quick",
+                   help="the search config: conf/search/<name>.yaml, or a path to one (default: %(default)s)")
     p.add_argument("--full", action="store_true", help="the full search (conf/search/full.yaml): a cluster's work")
     p.add_argument("--objective", choices=sorted(OBJECTIVES), help="override the search config's objective")
     p.add_argument("--trials", type=int, help="override the number of trials (more continue the same study)")
