@@ -301,7 +301,7 @@ class PolicyResult:
     run_overrides: tuple[str, ...]
     trace: pd.DataFrame
     best: Mapping[str, Any] | None
-    in_sample: dict[str, float]  # the presets' trial value on the search seeds (the trace's reference lines)
+    in_sample: dict[str, tuple[float, float]]  # the presets on the search seeds: trial value, mean cost per million
     fresh: pd.DataFrame  # one row per (strategy, fresh seed)
     worst: str | None
     seconds: float
@@ -322,7 +322,10 @@ def search_policy(policy: str, cfg: SearchConfig, space: tuple[sr.Dimension, ...
     best = sr.best(study)
     presets = {p: [f"attacker={p}"] for p in PRESETS}
     on_search_seeds = evaluator.run_points({point_name(o): o for o in presets.values()}, cfg.seeds)
-    in_sample = {p: evaluator.evaluation(on_search_seeds[point_name(o)]).value for p, o in presets.items()}
+    in_sample = {}
+    for p, o in presets.items():
+        runs = on_search_seeds[point_name(o)]
+        in_sample[p] = (evaluator.evaluation(runs).value, float(runs[COST].mean()))
     named = {FOUND: evaluator.strategy_overrides(best.params)} if best is not None else {}
     named |= presets
     by_file = {point_name(o): o for o in named.values()}
@@ -446,10 +449,10 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
     for r in results:
         r.trace.to_csv(out_dir / f"trace_{r.policy}.csv", index=False)
         r.fresh.to_csv(out_dir / f"fresh_{r.policy}.csv", index=False)
-    scale = 1e-6 if objective.column == HARVEST else 1e-3
-    unit = "M exchanges" if objective.column == HARVEST else "$k per M exchanges"
-    plots.search_traces({r.policy: r.trace for r in results}, {r.policy: r.in_sample for r in results}, scale,
-                        f"{objective.label} ({unit}), mean over {len(cfg.seeds)} search seeds", out_dir / "trace.png")
+    panels = [("value", 1e-6, "harvest, up to the target (M)")] if objective.column == HARVEST else []
+    panels.append((f"mean_{COST}" if objective.column == HARVEST else "value", 1e-3, "cost per M exchanges ($k)"))
+    plots.search_traces({r.policy: r.trace for r in results}, {r.policy: r.in_sample for r in results}, panels,
+                        out_dir / "trace.png")
     mode = "quick" if cfg.name == "quick" else cfg.name
     lines = [
         "# The attacker's best response",
@@ -472,8 +475,10 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         *([f"**Quick mode ({mode}).** {QUICK_TRADE}", ""] if cfg.name == "quick" else []),
         "![best objective by trial](trace.png)",
         "",
-        "The figure: each trial's objective (dots, mean over the search seeds), the best so far (line), and the two "
-        "presets on the same search seeds (dashed).",
+        f"The figure: each trial (dots: means over the {len(cfg.seeds)} search seeds), the best trial so far (line) and "
+        "the two presets on the same seeds (dashed)"
+        + (": the harvest, and below it the cost per million exchanges by which the trials that reach the target "
+           "are ranked." if objective.column == HARVEST else ": the cost per million exchanges of the feasible trials."),
         "",
     ]
     for r in results:
