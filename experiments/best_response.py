@@ -453,7 +453,6 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
     panels.append((f"mean_{COST}" if objective.column == HARVEST else "value", 1e-3, "cost per M exchanges ($k)"))
     plots.search_traces({r.policy: r.trace for r in results}, {r.policy: r.in_sample for r in results}, panels,
                         out_dir / "trace.png")
-    mode = "quick" if cfg.name == "quick" else cfg.name
     lines = [
         "# The attacker's best response",
         "",
@@ -472,7 +471,7 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         "",
         table_md,
         "",
-        *([f"**Quick mode ({mode}).** {QUICK_TRADE}", ""] if cfg.name == "quick" else []),
+        *([f"**Quick mode.** {QUICK_TRADE}", ""] if cfg.name == "quick" else []),
         "![best objective by trial](trace.png)",
         "",
         f"The figure: each trial (dots: means over the {len(cfg.seeds)} search seeds), the best trial so far (line) and "
@@ -542,8 +541,8 @@ QUICK_TRADE = ("No legitimate users (`population=none`: the attacker's outcomes 
                "measured legitimate load, so no collateral is measured), 24 trials over 10 knobs (the first 12 random) on "
                "3 seeds, paces of at least 10 exchanges per account-day (slower ones mean fleets too large to simulate in "
                "minutes), and 5 fresh seeds: the strategy found is a screening of the space, not its optimum, and the "
-               "intervals are wide. Full mode (`--full`) searches 15 knobs over their whole declared ranges with the "
-               "default population, 200 trials x 10 seeds and 30 fresh seeds.")
+               "intervals rest on 5 seeds of an attacker-only world. Full mode (`--full`) searches 15 knobs over their "
+               "whole declared ranges with the default population, 200 trials x 10 seeds and 30 fresh seeds.")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
