@@ -91,7 +91,7 @@ class Dimension:
         if self.choices:
             return " / ".join(_value_text(c) for c in self.choices)
         kind = ", integer" if self.integer else ""
-        return f"{_value_text(self.lo)} - {_value_text(self.hi)} ({self.scale}{kind})"
+        return f"{self.lo:g} - {self.hi:g} ({self.scale}{kind})"
 
 
 def dimension(key: str, spec: Mapping[str, Any] | None = None) -> Dimension:
