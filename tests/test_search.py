@@ -3,6 +3,7 @@ and one tiny real search through the sweep machinery (experiments/best_response.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -182,6 +183,22 @@ def test_the_harvest_value_ranks_ties_by_cost_and_never_reorders_harvests() -> N
     assert value([28.8e6] * 3, 20e3) > value([28.8e6] * 3, 30e3) > cap
     assert value([28.8e6, 28.8e6, 28.5e6], 1.0) < cap  # one seed short of the target
     assert value([20e6, 20e6, 20e6 + 1], 1e6) > value([20e6] * 3, 1.0)  # a third of an exchange more beats any cost
+
+
+def test_the_cost_value_is_feasible_only_when_the_target_is_reached() -> None:
+    evaluator = br.SimulatorEvaluator(Path("."), (), "wide_slow", (), (), (0, 1), br.OBJECTIVES["cost"])
+
+    def evaluation(blocked):
+        runs = pd.DataFrame({c: [1.0] * 2 for c in br.READ} | {br.COST: [20e3, 30e3], br.BLOCKED: blocked,
+                                                              "target_reached_fraction": [0.99] * 2})
+        return evaluator.evaluation(runs)
+
+    assert evaluation([0.0, 0.0]).value == 25e3 and evaluation([0.0, 0.0]).constraint <= 0
+    assert evaluation([0.0, 0.05]).constraint > 0  # a mean blocked share of 2.5% misses the target
+    assert br.SearchConfig.load("quick").run_overrides("none", [])[:2] == ["policy=none", "population=none"]
+    budget = dataclasses.replace(br.SearchConfig.load("quick"), budget_usd=5e5)
+    assert f"{br.BUDGET_KEY}=500000.0" in budget.run_overrides("none", [])
+    assert budget.design("none", []) != br.SearchConfig.load("quick").design("none", [])
 
 
 # --------------------------------------------------------------------------- one tiny real search
