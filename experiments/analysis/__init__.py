@@ -12,6 +12,7 @@ Modules:
     comparison: the policy comparison table and Pareto front.
     selection: threshold sizing under a collateral budget.
     sensitivity: global sensitivity (Sobol / Saltelli) with a pluggable evaluator.
+    search: the attacker's best-response search (Optuna, ask/tell in batches) with a pluggable evaluator.
     report: results folders, report.md and its HTML rendering.
     plots: every figure.
 """

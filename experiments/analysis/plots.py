@@ -372,3 +372,57 @@ def budget_curves(curve: pd.DataFrame, target: float, reference: float, title: s
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def search_traces(traces: dict[str, pd.DataFrame], references: dict[str, dict[str, tuple[float, float]]],
+                  panels: Sequence[tuple[str, float, str]], path: Path) -> Path:
+    """The best-response searches, one column per policy, one row per panel.
+
+    ``traces``: per policy, :func:`experiments.analysis.search.trace` (``trial``, ``value``,
+    ``feasible``, ``best`` and any detail columns). ``panels``: ``(column, scale, y label)`` per
+    row; the first is the objective (each trial, the best so far), a later one a detail of the
+    feasible trials (e.g. the cost by which tied trials are ranked), drawn with the value the best
+    trial so far had. ``references``: per policy, the values of reference strategies (the presets
+    on the search seeds), one per panel, drawn as dashed lines. Every value is multiplied by its
+    panel's scale.
+    """
+    policies = list(traces)
+    fig, axes = plt.subplots(len(panels), len(policies), figsize=(5.2 * len(policies), 3.4 * len(panels)),
+                             squeeze=False, sharex="col")
+    for j, policy in enumerate(policies):
+        t = traces[policy]
+        ok = t["feasible"].to_numpy(bool) if len(t) else np.zeros(0, bool)
+        best_rows = _best_so_far_rows(t)
+        for i, (column, scale, label) in enumerate(panels):
+            ax = axes[i][j]
+            if len(t) and column in t.columns:
+                ax.scatter(t["trial"][ok], t[column][ok] * scale, s=14, color="tab:blue", label="trial")
+                if (~ok).any():
+                    ax.scatter(t["trial"][~ok], t[column][~ok] * scale, s=14, color="0.6", marker="x", label="infeasible")
+                ax.step(t["trial"], t[column].to_numpy()[best_rows] * scale, where="post", color="tab:red",
+                        label="best trial so far")
+            for (name, values), style in zip(references.get(policy, {}).items(), LINE_STYLES[1:], strict=False):
+                if math.isfinite(values[i]):
+                    ax.axhline(values[i] * scale, color="0.3", linestyle=style, linewidth=1, label=f"{name} (same seeds)")
+            if i == 0:
+                ax.set_title(f"policy {policy}")
+            if i == len(panels) - 1:
+                ax.set_xlabel("trial")
+            ax.set_ylabel(label)
+            ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def _best_so_far_rows(t: pd.DataFrame) -> np.ndarray:
+    """For each row of a search trace, the row of the best feasible trial up to it (by ``best``: the first that reached it)."""
+    rows = np.zeros(len(t), dtype=int)
+    current = 0
+    for k in range(len(t)):
+        best = t["best"].iloc[k]
+        if t["feasible"].iloc[k] and t["value"].iloc[k] == best:
+            current = k
+        rows[k] = current
+    return rows
