@@ -102,10 +102,10 @@ def test_every_numeric_leaf_has_a_validity_range(params) -> None:
     assert without_range(params) == []
     assert without_range([_bad(range=None), _bad(key="x", range=(0.0, math.inf))]) == ["policy.probe", "x"]
     assert without_range([_bad(range=(0.0, math.inf), no_limit=True)]) == []
-    # infinity is kept for limits only: caps, supplies, capacities, the budget
+    # infinity is kept for limits only: caps, supplies, capacities, the budget, the carriers an indicator may have
     unlimited = {p.key for p in params if p.no_limit}
     assert "policy.volume_cap.per_account_day" in unlimited and "policy.review.capacity_per_day" in unlimited
-    assert all(re.search(r"cap|supply|capacity|threshold|budget|aggregate", k) for k in unlimited), unlimited
+    assert all(re.search(r"cap|supply|capacity|threshold|budget|aggregate|carriers", k) for k in unlimited), unlimited
 
 
 def test_every_uncertainty_has_a_plausible_range_and_a_source(params) -> None:
