@@ -3,7 +3,8 @@
 Thin on purpose: compose and validate the config, call :func:`sim.runner.run`,
 write the results into the run directory, print the summary. In multirun mode
 (a sweep) each job goes to :func:`sim.sweeps.job.run_job` instead, which skips
-finished runs and records failures (see docs/sweeps.md).
+finished runs and records failures, or, for a job holding several points, to
+:func:`sim.sweeps.batch.run_batch` (see docs/sweeps.md).
 
 A single run's overrides are composed and validated before Hydra creates the
 run directory: a refused value prints one line on stderr naming the key, the
@@ -27,6 +28,7 @@ from .config import from_hydra
 from .config.compose import config_dir, register_configs
 from .config.errors import one_line
 from .record.summary import render
+from .sweeps.batch import POINTS_KEY, run_batch
 from .sweeps.job import SweepJob, run_job
 from .sweeps.provenance import capture, now_iso
 from .sweeps.store import write_run
@@ -42,7 +44,10 @@ _NOT_A_SINGLE_RUN = frozenset({
 def _app(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
-        run_job(cfg, SweepJob.current())
+        if POINTS_KEY in cfg:
+            run_batch(cfg)
+        else:
+            run_job(cfg, SweepJob.current())
         return
     from .runner import run  # here, not at the top: a sweep's launching process never simulates (sim/sweeps/store.py)
 

@@ -94,6 +94,11 @@ class RunJournal:
         session = os.environ.get(SESSION_ENV)
         return cls(session_dir(sweep_dir, session) if session else None)
 
+    @property
+    def session(self) -> str | None:
+        """The session id (``None``: no journal)."""
+        return None if self.folder is None else self.folder.name
+
     def started(self, identity: str, overrides: list[str]) -> None:
         """Record that run ``identity`` is about to simulate."""
         if self.folder is not None:
