@@ -39,6 +39,7 @@ Sweep order, ``max_batch_size`` and each point's job number are the ``BasicSweep
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -48,15 +49,30 @@ from typing import Any
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, from_hydra
 from sim.config.convert import refuse_unknown_keys
+from sim.config.errors import one_line
 from sim.sweeps import batch, store
 from sim.sweeps.points import PointComposer
 
 CHECKS = ("groups", "first")
 MAX_DUPLICATES_SHOWN = 5  # sets of duplicate points warned about one by one
+
+
+def refuse(message: str, error: Exception) -> None:
+    """Stop the sweep before anything is launched: one line on stderr, exit status 2.
+
+    As a single run's refusal does (``sim.app``); ``HYDRA_FULL_ERROR=1`` raises ``error``
+    instead, for its traceback.
+    """
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        raise error
+    print(f"distill-sim: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(2)
 
 
 class GroupValidatedSweeper(BasicSweeper):
@@ -66,9 +82,11 @@ class GroupValidatedSweeper(BasicSweeper):
     def __init__(self, max_batch_size: int | None = None, params: dict | None = None, check: str = "groups",
                  points_per_job: int = 1) -> None:
         if check not in CHECKS:
-            raise ValueError(f"hydra.sweeper.check={check!r}; allowed: one of {', '.join(CHECKS)}")
+            message = f"invalid config: hydra.sweeper.check={check!r}; allowed: one of {', '.join(CHECKS)}"
+            refuse(message, ValueError(message))
         if isinstance(points_per_job, bool) or not isinstance(points_per_job, int) or points_per_job < 1:
-            raise ValueError(f"hydra.sweeper.points_per_job={points_per_job!r}; allowed: an integer >= 1 (1: one point per job)")
+            message = f"invalid config: hydra.sweeper.points_per_job={points_per_job!r}; allowed: an integer >= 1 (1: one point per job)"
+            refuse(message, ValueError(message))
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.check = check
         self.points_per_job = points_per_job
@@ -83,11 +101,11 @@ class GroupValidatedSweeper(BasicSweeper):
         composer = self._composer()
         by_identity: dict[str, list[Sequence[str]]] = {}
         for overrides in batch[:1] if self.check == "first" else batch:
-            cfg = composer.compose(overrides)
             try:
+                cfg = composer.compose(overrides)
                 refuse_unknown_keys(cfg)
-            except ConfigError as err:
-                raise ConfigError(f"{err} (sweep point: {' '.join(overrides)})") from None
+            except (ConfigError, HydraException, OmegaConfBaseException) as err:
+                refuse(f"{one_line(err, overrides)} (sweep point: {' '.join(overrides)})", err)
             try:
                 identity = store.run_identity(from_hydra(cfg))
             except ConfigError:  # a value out of range: that run fails and is recorded, the others go on

@@ -108,6 +108,7 @@ class SweepJournal(Callback):
         if self._watcher is not None:
             self._watcher.join()
         self._report_new()
+        failures.prune(self._sweep_dir)
         state = progress.read_session(self._sweep_dir, self._session)
         ok, skipped, failed = state.count("ok"), state.count("skipped"), state.count("failed")
         missing = max(state.total - len(state.ended), 0) if state.total is not None else 0
@@ -155,7 +156,8 @@ class SweepJournal(Callback):
             f"  results:  {sweep_dir / 'runs'}/<run identity>/",
         ]
         if failed:
-            lines.append(f"  failures: {failures.failures_dir(sweep_dir)}/ (re-run the same command to retry them)")
+            lines.append(f"  failures: {failures.failures_dir(sweep_dir)}/ (re-run the same command to retry them; "
+                         f"list or clear: python -m sim.sweeps.failures {sweep_dir} [--clear])")
             failed_runs = [rec for _, rec in sorted(state.ended.items()) if rec.get("status") == "failed"]
             for rec in failed_runs[:MAX_LISTED]:
                 entry = failures.read(Path(rec.get("where", "")))
