@@ -107,8 +107,11 @@ class Claim:
                 path.unlink(missing_ok=True)
 
 
-def acquire(sweep_dir: Path, identity: str, session: str | None = None) -> Claim | None:
-    """Claim run ``identity`` for this process, or ``None`` if a live claimant holds it."""
+def acquire(sweep_dir: Path, identity: str, session: str | None = None, heartbeat_seconds: float = HEARTBEAT_SECONDS) -> Claim | None:
+    """Claim run ``identity`` for this process, or ``None`` if a live claimant holds it.
+
+    The claim's heartbeat runs every ``heartbeat_seconds`` until it is released.
+    """
     folder = claims_dir(sweep_dir)
     folder.mkdir(parents=True, exist_ok=True)
     while True:
@@ -128,7 +131,7 @@ def acquire(sweep_dir: Path, identity: str, session: str | None = None) -> Claim
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(record, fh)
         claim = Claim(path, identity)
-        claim.start_heartbeat()
+        claim.start_heartbeat(heartbeat_seconds)
         return claim
 
 
