@@ -28,9 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import CLAIMS_DIR
-
-HEARTBEAT_SECONDS = 10.0  # how often a claimant touches its claim
-STALE_SECONDS = 60.0  # a claim untouched for this long has lost its claimant
+from .progress import HEARTBEAT_SECONDS, STALE_SECONDS, pid_alive  # the same pace as a session's heartbeat
 
 
 def claims_dir(sweep_dir: Path) -> Path:
@@ -47,16 +45,6 @@ def _generations(folder: Path, identity: str) -> dict[int, Path]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
-
-
 def is_live(path: Path, now: float | None = None) -> bool:
     """Whether the claim at ``path`` still has a living claimant (False if the file is gone)."""
     try:
@@ -70,7 +58,7 @@ def is_live(path: Path, now: float | None = None) -> bool:
     except json.JSONDecodeError:  # being written right now
         rec = {}
     pid = rec.get("pid")
-    if rec.get("host") == socket.gethostname() and isinstance(pid, int) and pid != os.getpid() and not _alive(pid):
+    if rec.get("host") == socket.gethostname() and isinstance(pid, int) and pid != os.getpid() and not pid_alive(pid):
         return False
     return now - touched <= STALE_SECONDS
 

@@ -152,7 +152,7 @@ class SessionState:
         """Whether the session ended without finishing: killed, interrupted or lost."""
         if self.finished is not None:
             return False
-        if self.host == socket.gethostname() and self.pid is not None and not _alive(self.pid):
+        if self.host == socket.gethostname() and self.pid is not None and not pid_alive(self.pid):
             return True
         last = self.heartbeat if self.heartbeat is not None else max(
             [self.started, *(float(r.get("time", 0.0)) for r in self.ended.values())])
@@ -171,7 +171,8 @@ class SessionState:
         return max(self.total - done, 0) * (now - self.started) / executed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (someone else's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
