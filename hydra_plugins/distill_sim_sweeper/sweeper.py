@@ -44,7 +44,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
@@ -63,7 +63,7 @@ CHECKS = ("groups", "first")
 MAX_DUPLICATES_SHOWN = 5  # sets of duplicate points warned about one by one
 
 
-def refuse(message: str, error: Exception) -> None:
+def refuse(message: str, error: Exception) -> NoReturn:
     """Stop the sweep before anything is launched: one line on stderr, exit status 2.
 
     As a single run's refusal does (``sim.app``); ``HYDRA_FULL_ERROR=1`` raises ``error``

@@ -113,6 +113,7 @@ def run_job(cfg: DictConfig, job: SweepJob, *, wait: bool = True) -> str:
             if not wait:
                 return "busy"
             time.sleep(WAIT_SECONDS)
+            started, cpu_started = time.perf_counter(), time.process_time()  # the wait is not this run's time
 
     from ..runner import run  # here, not at the top: the launching process imports this module but never simulates
 
