@@ -238,15 +238,31 @@ def test_run_dir_check_names_each_problem(tmp_path):
     assert "provenance.json missing" in problems and "daily.parquet missing" in problems
 
 
+def test_submitit_launcher_with_several_points_per_job_gives_the_joblib_table(reference, tmp_path):
+    """submitit's local executor runs each job as a new process through the code path of its
+    SLURM executor (the job's config composed in the task, Hydra's state shipped with it)."""
+    sweep_dir = tmp_path / "submitit"
+    proc = sweep(sweep_dir, *SWEEP[:-1], "hydra/launcher=submitit_local", "hydra.sweeper.points_per_job=3", timeout=600)
+    assert proc.returncode == 0
+    assert "6 points in 2 jobs" in proc.stdout and "6 ran ok, 0 skipped" in proc.stdout
+    assert collect(sweep_dir).returncode == 0
+    table = pd.read_parquet(sweep_dir / "runs.parquet")
+    assert table["prov.pid"].nunique() == 2  # one process per job, each running its 3 points
+    cols = outcome_columns(reference[1])
+    pd.testing.assert_frame_equal(table[cols], reference[1][cols])
+
+
 @pytest.mark.slurm
-def test_slurm_launcher_gives_the_joblib_table(reference, tmp_path):
+@pytest.mark.parametrize("points_per_job", [1, 3])
+def test_slurm_launcher_gives_the_joblib_table(reference, tmp_path, points_per_job):
     if not os.environ.get("SLURM_CONF") or shutil.which("sbatch") is None:
         if os.environ.get("DISTILL_SIM_REQUIRE_SLURM"):
             pytest.fail("DISTILL_SIM_REQUIRE_SLURM is set but SLURM_CONF/sbatch are missing")
         pytest.skip("no SLURM cluster: run scripts/slurm/local_cluster.sh start and export SLURM_CONF")
     sweep_dir = tmp_path / "slurm"
 
-    proc = sweep(sweep_dir, *SWEEP[:-1], "hydra/launcher=slurm", "hydra.launcher.mem_gb=1", "hydra.launcher.timeout_min=10", timeout=600)
+    proc = sweep(sweep_dir, *SWEEP[:-1], "hydra/launcher=slurm", "hydra.launcher.mem_gb=1", "hydra.launcher.timeout_min=10",
+                 f"hydra.sweeper.points_per_job={points_per_job}", timeout=600)
 
     assert proc.returncode == 0
     assert "6 ran ok, 0 skipped" in proc.stdout
