@@ -108,7 +108,7 @@ class GroupValidatedSweeper(BasicSweeper):
                 refuse(f"{one_line(err, overrides)} (sweep point: {' '.join(overrides)})", err)
             try:
                 identity = store.run_identity(from_hydra(cfg))
-            except ConfigError:  # a value out of range: that run fails and is recorded, the others go on
+            except Exception:  # e.g. a value out of range: that run fails and is recorded, the others go on
                 continue
             by_identity.setdefault(identity, []).append(overrides)
         duplicates = [(i, pts) for i, pts in by_identity.items() if len(pts) > 1]
