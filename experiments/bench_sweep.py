@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode in modes[1:]:
             speedups[mode].append(walls[base][-1] / walls[mode][-1])
             line = f"speed-up of {mode[0]}:{mode[1]} over {base[0]}:{base[1]}: {speedups[mode][-1]:.2f}x"
-            if mode[0] == 2 and base[0] == 1:
+            if mode[0] == 2 and base[0] == 1 and mode[1] == base[1]:  # the ceiling of a pure 1- vs 2-worker pair
                 ceiling = 2 * tables[base]["runtime_seconds"].mean() / tables[mode]["runtime_seconds"].mean()
                 ceilings.append(ceiling)
                 line += (f" (goal >= {GOAL}x); ceiling from the simulations alone {ceiling:.2f}x (2 x mean run time on 1 worker / "
