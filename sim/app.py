@@ -3,20 +3,25 @@
 Thin on purpose: compose and validate the config, call :func:`sim.runner.run`,
 write the results into the run directory, print the summary. In multirun mode
 (a sweep) each job goes to :func:`sim.sweeps.job.run_job` instead, which skips
-finished runs and records failures (see docs/sweeps.md).
+finished runs and records failures, or, for a job holding several points, to
+:func:`sim.sweeps.batch.run_batch` (see docs/sweeps.md).
 
 A single run's overrides are composed and validated before Hydra creates the
 run directory: a refused value prints one line on stderr naming the key, the
 value and what is allowed, exits with status 2 and leaves nothing behind
-(``HYDRA_FULL_ERROR=1`` shows the traceback instead).
+(``HYDRA_FULL_ERROR=1`` shows the traceback instead). On a terminal a single run
+draws a progress bar of simulated days on stderr; off a terminal it prints none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -27,6 +32,7 @@ from .config import from_hydra
 from .config.compose import config_dir, register_configs
 from .config.errors import one_line
 from .record.summary import render
+from .sweeps.batch import POINTS_KEY, run_batch
 from .sweeps.job import SweepJob, run_job
 from .sweeps.provenance import capture, now_iso
 from .sweeps.store import write_run
@@ -42,18 +48,42 @@ _NOT_A_SINGLE_RUN = frozenset({
 def _app(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
-        run_job(cfg, SweepJob.current())
+        if POINTS_KEY in cfg:
+            run_batch(cfg)
+        else:
+            run_job(cfg, SweepJob.current())
         return
     from .runner import run  # here, not at the top: a sweep's launching process never simulates (sim/sweeps/store.py)
 
     started_at, started = now_iso(), time.perf_counter()
     sim_cfg = from_hydra(cfg)
-    result = run(sim_cfg)
+    with day_bar(sys.stderr) as on_day:
+        result = run(sim_cfg, on_day=on_day)
     run_dir = Path(hydra_cfg.runtime.output_dir)
     overrides = [str(o) for o in hydra_cfg.overrides.task]
     write_run(run_dir, sim_cfg, result, capture(started_at=started_at, wall_seconds=time.perf_counter() - started, overrides=overrides))
     print(render(result.metrics))
     print(f"results: {run_dir}")
+
+
+@contextlib.contextmanager
+def day_bar(stream: TextIO) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar of simulated days on ``stream`` if it is a terminal; nothing otherwise.
+
+    Yields the ``on_day`` callback for :func:`sim.runner.run` (``None`` off a terminal, so
+    that logs, pipes and CI output stay clean). The bar is removed when the run ends.
+    """
+    if not stream.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=None, desc="simulating", unit="day", file=stream, leave=False, dynamic_ncols=True) as bar:
+        def on_day(done: int, horizon: int) -> None:
+            bar.total = horizon
+            bar.update(done - bar.n)
+
+        yield on_day
 
 
 def refuse_bad_overrides(args: list[str]) -> None:

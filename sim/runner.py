@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mesa
@@ -23,12 +24,24 @@ class RunResult:
     ticks: pd.DataFrame
 
 
-def run(cfg: SimConfig) -> RunResult:
-    """Simulate one configuration to its horizon and summarise it."""
+def run(cfg: SimConfig, on_day: Callable[[int, int], None] | None = None) -> RunResult:
+    """Simulate one configuration to its horizon and summarise it.
+
+    Args:
+        on_day: called after each simulated day with (days done, days in the horizon), e.g. to
+            draw a progress bar; a run may stop before its horizon (the campaign is over).
+    """
     started = time.perf_counter()
     model = DistillationModel(cfg)
     try:
-        model.run_model()
+        if on_day is None:
+            model.run_model()
+        else:
+            clock = model.clock
+            while model.running:
+                model.step()
+                if clock.is_day_start:
+                    on_day(clock.day, clock.horizon_days)
         metrics = summarize(model)
         metrics["runtime_seconds"] = time.perf_counter() - started
         daily = pd.DataFrame(model.ledger.days)

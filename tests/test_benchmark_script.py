@@ -91,19 +91,22 @@ def test_benchmark_quick_attacker_only_runs(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_sweep_benchmark_runs_and_breaks_the_overhead_down(tmp_path: Path) -> None:
-    """The sweep benchmark on 3 short runs: both sweeps complete, their tables
-    agree, and the overhead breakdown read from the journal is printed."""
+    """The sweep benchmark on 3 short runs in three modes (1 and 2 workers, and 2 workers with
+    3 points per job): every sweep completes, their tables agree, and the overhead breakdown
+    read from the journal is printed."""
     proc = subprocess.run(
-        [sys.executable, str(EXPERIMENTS / "bench_sweep.py"), "--runs", "3", "--keep", str(tmp_path)],
+        [sys.executable, str(EXPERIMENTS / "bench_sweep.py"), "--runs", "3", "--modes", "1:1,2:1,2:3", "--keep", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert sum(line.startswith("n_jobs=") for line in lines) == 2
+    assert sum(line.startswith("n_jobs=") for line in lines) == 3
+    assert any(line.startswith("n_jobs=2 points_per_job=3: ") and "CPU-s per run" in line for line in lines)
     breakdowns = [line for line in lines if line.strip().startswith("start-up ")]
-    assert len(breakdowns) == 2 and all("between runs" in b and "shut-down" in b for b in breakdowns)
-    assert any(line.startswith("speed-up 2 vs 1 worker: ") for line in lines)
+    assert len(breakdowns) == 3 and all("between runs" in b and "shut-down" in b for b in breakdowns)
+    assert any(line.startswith("speed-up of 2:1 over 1:1: ") and "ceiling" in line for line in lines)
+    assert any(line.startswith("speed-up of 2:3 over 1:1: ") for line in lines)
     assert any(line.startswith("tables agree on all ") for line in lines)
-    assert {p.name for p in tmp_path.iterdir()} == {"rep0_workers_1", "rep0_workers_2"}
+    assert {p.name for p in tmp_path.iterdir()} == {"rep0_workers_1_per_job_1", "rep0_workers_2_per_job_1", "rep0_workers_2_per_job_3"}

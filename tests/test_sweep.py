@@ -3,8 +3,8 @@
 Each test runs ``python -m sim -m +sweep=smoke ...`` (Hydra multirun, joblib
 launcher, 2 workers, no legitimate population) into a temporary sweep folder
 and checks what is on disk afterwards: the content-addressed run folders, the
-session journal (which runs started and how each ended), the failure ledger
-and the table from ``python -m sim.sweeps.collect``.
+session journal (which runs started and how each ended), the failure ledger,
+the run claims and the table from ``python -m sim.sweeps.collect``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pickle
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,8 +24,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.sweeps import failures, progress, store
-from sim.sweeps.callbacks import SweepJournal
+from sim.sweeps import claims, failures, progress, store
+from sim.sweeps.batch import run_points
+from sim.sweeps.callbacks import DEFAULT_SWEEP_DIR, SweepJournal, adhoc_sweep_dir
+from sim.sweeps.files import BATCHES_DIR
 from sim.sweeps.collect import outcome_columns
 from sim.config.compose import compose
 
@@ -134,9 +137,12 @@ def _live_members(pgid: int) -> list[int]:
     return pids
 
 
-def test_sigkill_midway_then_rerun_loses_and_repeats_nothing(reference, tmp_path):
+@pytest.mark.parametrize("points_per_job", [1, 3])
+def test_sigkill_midway_then_rerun_loses_and_repeats_nothing(reference, tmp_path, points_per_job):
+    """Also with several points per job: a killed job loses only its points not yet finished."""
     sweep_dir = tmp_path / "sweep"
-    cmd = [sys.executable, "-m", "sim", "-m", *SWEEP, f"hydra.sweep.dir={sweep_dir}"]
+    axes = [*SWEEP, f"hydra.sweeper.points_per_job={points_per_job}"]
+    cmd = [sys.executable, "-m", "sim", "-m", *axes, f"hydra.sweep.dir={sweep_dir}"]
     with open(tmp_path / "killed.log", "w") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 240
@@ -160,7 +166,7 @@ def test_sigkill_midway_then_rerun_loses_and_repeats_nothing(reference, tmp_path
     first_state = progress.read_session(sweep_dir, first)
     in_flight = journal_starts(sweep_dir, first) - identities_with_status(first_state, "ok")
 
-    proc2 = sweep(sweep_dir, *SWEEP)
+    proc2 = sweep(sweep_dir, *axes)
 
     assert proc2.returncode == 0
     second = session_names(sweep_dir)[-1]
@@ -232,15 +238,31 @@ def test_run_dir_check_names_each_problem(tmp_path):
     assert "provenance.json missing" in problems and "daily.parquet missing" in problems
 
 
+def test_submitit_launcher_with_several_points_per_job_gives_the_joblib_table(reference, tmp_path):
+    """submitit's local executor runs each job as a new process through the code path of its
+    SLURM executor (the job's config composed in the task, Hydra's state shipped with it)."""
+    sweep_dir = tmp_path / "submitit"
+    proc = sweep(sweep_dir, *SWEEP[:-1], "hydra/launcher=submitit_local", "hydra.sweeper.points_per_job=3", timeout=600)
+    assert proc.returncode == 0
+    assert "6 points in 2 jobs" in proc.stdout and "6 ran ok, 0 skipped" in proc.stdout
+    assert collect(sweep_dir).returncode == 0
+    table = pd.read_parquet(sweep_dir / "runs.parquet")
+    assert table["prov.pid"].nunique() == 2  # one process per job, each running its 3 points
+    cols = outcome_columns(reference[1])
+    pd.testing.assert_frame_equal(table[cols], reference[1][cols])
+
+
 @pytest.mark.slurm
-def test_slurm_launcher_gives_the_joblib_table(reference, tmp_path):
+@pytest.mark.parametrize("points_per_job", [1, 3])
+def test_slurm_launcher_gives_the_joblib_table(reference, tmp_path, points_per_job):
     if not os.environ.get("SLURM_CONF") or shutil.which("sbatch") is None:
         if os.environ.get("DISTILL_SIM_REQUIRE_SLURM"):
             pytest.fail("DISTILL_SIM_REQUIRE_SLURM is set but SLURM_CONF/sbatch are missing")
         pytest.skip("no SLURM cluster: run scripts/slurm/local_cluster.sh start and export SLURM_CONF")
     sweep_dir = tmp_path / "slurm"
 
-    proc = sweep(sweep_dir, *SWEEP[:-1], "hydra/launcher=slurm", "hydra.launcher.mem_gb=1", "hydra.launcher.timeout_min=10", timeout=600)
+    proc = sweep(sweep_dir, *SWEEP[:-1], "hydra/launcher=slurm", "hydra.launcher.mem_gb=1", "hydra.launcher.timeout_min=10",
+                 f"hydra.sweeper.points_per_job={points_per_job}", timeout=600)
 
     assert proc.returncode == 0
     assert "6 ran ok, 0 skipped" in proc.stdout
@@ -255,9 +277,11 @@ def test_slurm_launcher_gives_the_joblib_table(reference, tmp_path):
 @pytest.mark.parametrize(
     ("bad", "named"),
     [
-        ("seed=0,1,abc", "seed"),  # a value of the wrong type in the last job only
-        ("policy=none,status_quo,nosuch", "nosuch"),  # an unknown group option
+        ("seed=0,1,abc", "seed=abc"),  # a value of the wrong type in the last job only
+        ("policy=none,status_quo,nosuch", "policy=nosuch"),  # an unknown group option
         ("policy.volume_cap.per_acount_day=3", "per_acount_day"),  # a typo'd key
+        ("+policy.detector.treshold=5", "policy.detector.treshold=5"),  # a typo'd key added with +
+        ("+policy.detector.treshold=4,5", "policy.detector.treshold=4"),  # ... as a sweep axis
     ],
 )
 def test_a_bad_point_stops_the_sweep_before_any_run(tmp_path, bad, named):
@@ -268,6 +292,71 @@ def test_a_bad_point_stops_the_sweep_before_any_run(tmp_path, bad, named):
     assert proc.returncode != 0
     assert named in proc.stdout + proc.stderr
     assert not (tmp_path / store.RUNS_DIR).exists()
+    if bad.startswith(("+", "seed", "policy=")):  # refused by the sweeper's check: one line, as a single run
+        [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        assert proc.returncode == 2 and line.startswith("distill-sim: invalid config:") and "(sweep point:" in line
+    if bad.startswith("+"):
+        assert "did you mean policy.detector.threshold?" in proc.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "x", "1.5"])
+def test_points_per_job_is_validated(tmp_path, value):
+    proc = sweep(tmp_path, "+sweep=smoke", SHORT, f"hydra.sweeper.points_per_job={value}")
+    assert proc.returncode == 2
+    [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert line.startswith("distill-sim: invalid config: hydra.sweeper.points_per_job=")
+    assert value in line and "allowed: an integer >= 1" in line
+    assert not (tmp_path / store.RUNS_DIR).exists()
+
+
+def test_several_points_per_job_give_the_same_runs_byte_for_byte(reference, tmp_path):
+    """6 points in 2 jobs of 4 and 2: the same run folders, files and job numbers as one point per job."""
+    sweep_dir = tmp_path / "batched"
+    proc = sweep(sweep_dir, *SWEEP, "hydra.sweeper.points_per_job=4")
+    assert proc.returncode == 0
+    assert "6 points in 2 jobs of up to 4" in proc.stdout and "6 ran ok, 0 skipped" in proc.stdout
+    assert len(list((sweep_dir / "jobs").iterdir())) == 2  # two launcher jobs, not six
+    assert len(list((sweep_dir / BATCHES_DIR).iterdir())) == 2
+    ref_dir = reference[0]
+    assert complete_runs(sweep_dir) == complete_runs(ref_dir)
+    for run in (sweep_dir / store.RUNS_DIR).iterdir():
+        for name in (store.CONFIG_FILE, store.DAILY_FILE):
+            assert (run / name).read_bytes() == (ref_dir / store.RUNS_DIR / run.name / name).read_bytes()
+        metrics = json.loads((run / store.METRICS_FILE).read_text())
+        ref_metrics = json.loads((ref_dir / store.RUNS_DIR / run.name / store.METRICS_FILE).read_text())
+        assert {k: v for k, v in metrics.items() if k != "runtime_seconds"} == {k: v for k, v in ref_metrics.items() if k != "runtime_seconds"}
+        prov = json.loads((run / store.PROVENANCE_FILE).read_text())
+        ref_prov = json.loads((ref_dir / store.RUNS_DIR / run.name / store.PROVENANCE_FILE).read_text())
+        assert (prov["job_num"], prov["overrides"]) == (ref_prov["job_num"], ref_prov["overrides"])
+    assert collect(sweep_dir).returncode == 0
+    table = pd.read_parquet(sweep_dir / "runs.parquet")
+    cols = outcome_columns(reference[1])
+    pd.testing.assert_frame_equal(table[cols], reference[1][cols])
+
+    proc = sweep(sweep_dir, *SWEEP, "hydra.sweeper.points_per_job=4")  # resumes: nothing left to do
+    assert proc.returncode == 0 and "0 ran ok, 6 skipped" in proc.stdout
+    assert journal_starts(sweep_dir, session_names(sweep_dir)[-1]) == set()
+
+
+def test_a_batch_with_several_group_choices_composes_each(tmp_path):
+    """One job holding points of two policies (group choices) and a value axis: each point
+    gets its own config (the identity of a config composed from scratch)."""
+    overrides = ["+sweep=smoke", "policy=none,status_quo", SHORT, "seed=0", "attacker.max_pace_multiplier=2.0,3.0"]
+    proc = sweep(tmp_path, *overrides, "hydra.sweeper.points_per_job=4", "hydra.launcher.n_jobs=1")
+    assert proc.returncode == 0 and "4 points in 1 jobs" in proc.stdout
+    expected = {store.run_identity(compose(["population=none", f"policy={p}", SHORT, "seed=0", f"attacker.max_pace_multiplier={m}"]))
+                for p in ("none", "status_quo") for m in ("2.0", "3.0")}
+    assert complete_runs(tmp_path) == expected
+
+
+def test_run_points_from_python_writes_and_then_skips(tmp_path):
+    """The sweep machinery without Hydra's command line (an optimiser's next candidates)."""
+    points = [["population=none", "policy=none", SHORT, f"seed={s}"] for s in (0, 1)] + [["population=none", "seed=0", "nosuch=1"]]
+    outcomes = run_points(points, tmp_path)
+    assert outcomes == ["ok", "ok", "failed"]
+    assert complete_runs(tmp_path) == {store.run_identity(compose(p)) for p in points[:2]}
+    assert [e["overrides"] for e in failures.entries(tmp_path).values()] == [points[2]]
+    assert run_points(points[:2], tmp_path) == ["skipped", "skipped"]
 
 
 def test_an_ad_hoc_multirun_without_sweeper_params_gets_progress(tmp_path):
@@ -280,13 +369,155 @@ def test_an_ad_hoc_multirun_without_sweeper_params_gets_progress(tmp_path):
     assert "raised" not in proc.stderr
 
 
-def test_duplicate_points_are_counted_per_job(tmp_path):
+def test_duplicate_points_are_counted_per_job_and_named(tmp_path):
     """Two points with the same config (one run identity) are two jobs: the
-    summary counts both and reports nothing missing (it used to exit 1)."""
+    summary counts both and reports nothing missing; one warning line names them."""
     proc = sweep(tmp_path, "+sweep=smoke", "policy=none", "population=none", "scenario.end_date=2026-04-25", "seed=0,0,1")
     assert proc.returncode == 0
     assert "missing" not in proc.stdout
     assert len(complete_runs(tmp_path)) == 2
+    [warning] = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
+    assert warning.startswith("warning: 2 sweep points resolve to the same config (run ")
+    assert warning.count("seed=0") == 2 and "seed=1" not in warning
+
+
+def test_an_ad_hoc_multirun_shows_progress_and_resumes():
+    """A bare ``--multirun`` (no sweep file, no callback or sweeper named, no folder) gets
+    the journal's progress and a folder of its own that a re-run resumes."""
+    overrides = ["population=none", "scenario.end_date=2026-04-24", "seed=0,1", "attacker.max_pace_multiplier=2.5"]
+    sweep_dir = REPO / adhoc_sweep_dir(overrides)
+    shutil.rmtree(sweep_dir, ignore_errors=True)
+    try:
+        runs = []
+        for _ in range(2):
+            proc = subprocess.run([sys.executable, "-m", "sim", "--multirun", *reversed(overrides)], cwd=REPO, env=_env(),
+                                  capture_output=True, text=True, timeout=300)
+            print(proc.stdout[-3000:], proc.stderr[-3000:])
+            assert proc.returncode == 0
+            runs.append(proc.stdout)
+        assert "2 runs planned" in runs[0] and "[sweep 2/2]" in runs[0] and "2 ran ok, 0 skipped" in runs[0]
+        assert f"sweep {adhoc_sweep_dir(overrides)} finished" in runs[1] and "0 ran ok, 2 skipped" in runs[1]
+        assert len(complete_runs(sweep_dir)) == 2
+    finally:
+        shutil.rmtree(sweep_dir, ignore_errors=True)
+
+
+def test_the_ad_hoc_folder_is_the_configs_default():
+    """The callback picks an ad hoc folder only when hydra.sweep.dir is conf/config.yaml's default."""
+    import yaml
+
+    assert yaml.safe_load((REPO / "conf" / "config.yaml").read_text())["hydra"]["sweep"]["dir"] == DEFAULT_SWEEP_DIR
+    assert adhoc_sweep_dir(["seed=0,1", "policy=none"]) == adhoc_sweep_dir(["policy=none", "seed=0,1"])
+    assert adhoc_sweep_dir(["seed=0,1"]) != adhoc_sweep_dir(["seed=0,2"])
+
+
+def test_stale_failures_are_dropped_and_the_failures_command_lists_and_clears(reference, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    shutil.copytree(reference[0], sweep_dir)
+    done = sorted(reference[1]["run_identity"])[0]
+    stale = failures.record(sweep_dir, done, ["seed=9"], RuntimeError("disk full"), host="h")  # the run is complete all the same
+    open_entry = failures.record(sweep_dir, "invalid-0123456789abcdef", ["seed=-1"], ValueError("seed=-1; allowed: >= 0"), host="h")
+
+    result = collect(sweep_dir)
+    assert result.returncode == 1 and result.stderr.count("FAILED RUN") == 1 and str(open_entry) in result.stderr
+    assert not stale.exists()
+
+    def failures_cmd(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "sim.sweeps.failures", str(sweep_dir), *args], cwd=REPO, env=_env(),
+                              capture_output=True, text=True, timeout=60)
+
+    listed = failures_cmd()
+    assert listed.returncode == 0 and listed.stdout.splitlines() == [f"{open_entry}: seed=-1: ValueError: seed=-1; allowed: >= 0"]
+    assert open_entry.exists()
+    cleared = failures_cmd("--clear")
+    assert cleared.returncode == 0 and "1 open failures cleared" in cleared.stderr
+    assert failures.entries(sweep_dir) == {}
+    assert collect(sweep_dir).returncode == 0
+    assert failures_cmd().stdout == ""
+
+
+def test_a_claim_is_exclusive_until_released_or_dead(tmp_path):
+    first = claims.acquire(tmp_path, "aaaa")
+    assert first is not None and claims.acquire(tmp_path, "aaaa") is None  # a live claimant: this process
+    assert claims.holder(tmp_path, "aaaa")["pid"] == os.getpid()
+    first.release()
+    assert claims.holder(tmp_path, "aaaa") is None and list(claims.claims_dir(tmp_path).iterdir()) == []
+
+    # A claimant that is gone (same host, no such process) is recognised at once: its claim is taken over.
+    dead = claims.claims_dir(tmp_path) / "bbbb.0.json"
+    dead.write_text(json.dumps({"host": socket.gethostname(), "pid": 2**22 + 12345}))
+    taken = claims.acquire(tmp_path, "bbbb")
+    assert taken is not None and taken.path.name == "bbbb.1.json"
+    taken.release()
+    assert not dead.exists()
+
+    # A claim from another host is live while its heartbeat is fresh, dead once it is stale.
+    other = claims.claims_dir(tmp_path) / "cccc.0.json"
+    other.write_text(json.dumps({"host": "elsewhere", "pid": 1}))
+    assert claims.acquire(tmp_path, "cccc") is None
+    old = time.time() - claims.STALE_SECONDS - 5
+    os.utime(other, (old, old))
+    assert claims.acquire(tmp_path, "cccc") is not None
+
+
+def test_a_claim_keeps_its_heartbeat(tmp_path):
+    claim = claims.acquire(tmp_path, "dddd", heartbeat_seconds=0.05)
+    assert claim is not None
+    old = time.time() - 1000
+    os.utime(claim.path, (old, old))  # as if its claimant had been silent for long
+    time.sleep(0.3)
+    assert time.time() - claim.path.stat().st_mtime < 5 and claims.is_live(claim.path)
+    claim.release()
+
+
+def test_two_sweeps_on_one_store_never_simulate_a_run_twice(tmp_path):
+    """Started together on the same folder and the same points, the two sweeps share the
+    work: every run is simulated by exactly one of them, and both end with every result."""
+    sweep_dir = tmp_path / "sweep"
+    cmd = [sys.executable, "-m", "sim", "-m", *SWEEP[:-1], "hydra.launcher.n_jobs=1", f"hydra.sweep.dir={sweep_dir}"]
+    procs = [subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs, strict=True):
+        print(out[-2000:], err[-2000:])
+        assert p.returncode == 0
+    sessions = session_names(sweep_dir)
+    assert len(sessions) == 2
+    starts = [journal_starts(sweep_dir, s) for s in sessions]
+    assert starts[0].isdisjoint(starts[1])  # no run simulated by both
+    assert len(starts[0] | starts[1]) == 6 and len(complete_runs(sweep_dir)) == 6
+    for s in sessions:
+        state = progress.read_session(sweep_dir, s)
+        assert len(state.ended) == 6 and state.count("failed") == 0  # each sweep ends with every run: its own or the other's
+    assert list(claims.claims_dir(sweep_dir).iterdir()) == []
+
+
+def test_a_single_run_draws_a_progress_bar_on_a_terminal_only(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    args = [sys.executable, "-m", "sim", "population=none", "scenario.end_date=2026-04-24"]
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    proc = subprocess.Popen([*args, f"hydra.run.dir={tmp_path / 'tty'}"], cwd=REPO, env=_env(), stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the run closed its end
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    assert proc.wait(timeout=120) == 0
+    assert b"simulating:" in drawn and b"day/s" in drawn and b"100%" in drawn
+
+    piped = subprocess.run([*args, f"hydra.run.dir={tmp_path / 'pipe'}"], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0
+    assert "simulating" not in piped.stderr and "simulating" not in piped.stdout
 
 
 def test_the_callback_ships_no_journal_records_to_the_jobs():

@@ -30,9 +30,7 @@ def from_hydra(cfg: DictConfig | dict) -> SimConfig:
     defaults and raises on a typo'd key or a wrong type.
     """
     if isinstance(cfg, DictConfig) and _typed_as_schema(cfg):
-        for name in _FIELDS:
-            if isinstance(node := cfg._get_node(name), DictConfig):
-                _refuse_unknown_keys(node, _field_types()[name], name)
+        refuse_unknown_keys(cfg)
         return validate(SimConfig(**{name: _field_value(cfg, name) for name in _FIELDS}))
     if isinstance(cfg, DictConfig):
         container = OmegaConf.to_container(cfg, resolve=True)
@@ -44,6 +42,18 @@ def from_hydra(cfg: DictConfig | dict) -> SimConfig:
 
 
 _FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(SimConfig))
+
+
+def refuse_unknown_keys(cfg: DictConfig) -> None:
+    """Raise :class:`ConfigError` on the first key below a model branch that the schema does not declare.
+
+    Hydra adds a key written with ``+`` (``+policy.detector.treshold=5``) even to a typed
+    config, where it would be ignored; a sweep runs this on every point before launching.
+    Top-level keys outside the schema (a sweep's bookkeeping) are left alone.
+    """
+    for name in _FIELDS:
+        if name in cfg and isinstance(node := cfg._get_node(name), DictConfig):
+            _refuse_unknown_keys(node, _field_types()[name], name)
 
 
 def _typed_as_schema(cfg: DictConfig) -> bool:

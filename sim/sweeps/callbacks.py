@@ -13,6 +13,7 @@ status 1 after the summary.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -29,6 +30,20 @@ from omegaconf import DictConfig, OmegaConf
 from . import failures, progress
 
 MAX_LISTED = 20  # failed runs named one by one in the summary
+ADHOC_ROOT = Path("results/sweeps/adhoc")
+# conf/config.yaml's hydra.sweep.dir: the folder this callback picks, or ADHOC_ROOT without it.
+DEFAULT_SWEEP_DIR = f"${{oc.env:{progress.SWEEP_DIR_ENV},{ADHOC_ROOT}}}"
+
+
+def adhoc_sweep_dir(overrides: list[str]) -> Path:
+    """The folder of a multirun that names none: ``results/sweeps/adhoc/<hash of its overrides>``.
+
+    The same overrides (in any order) give the same folder, so re-running an ad hoc
+    ``--multirun`` resumes it, as a ``conf/sweep/*.yaml`` sweep resumes in its fixed folder.
+    Hydra's own settings (``hydra.*``, e.g. the number of workers) are not part of it.
+    """
+    digest = hashlib.sha256("\n".join(sorted(overrides)).encode("utf-8")).hexdigest()[:12]
+    return ADHOC_ROOT / digest
 
 
 def planned_runs(config: DictConfig) -> int | None:
@@ -87,7 +102,10 @@ class SweepJournal(Callback):
         self._stop = threading.Event()
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Open a journal session and start the progress watcher."""
+        """Pick an ad hoc multirun's folder, open a journal session and start the progress watcher."""
+        if config.hydra.sweep._get_node("dir")._value() == DEFAULT_SWEEP_DIR:
+            overrides = [str(o) for o in OmegaConf.to_container(config.hydra.overrides.task, resolve=False)]
+            os.environ[progress.SWEEP_DIR_ENV] = str(adhoc_sweep_dir(overrides))
         self._sweep_dir = Path(str(config.hydra.sweep.dir))
         self._session = progress.new_session_id()
         total = planned_runs(config)
@@ -108,6 +126,7 @@ class SweepJournal(Callback):
         if self._watcher is not None:
             self._watcher.join()
         self._report_new()
+        failures.prune(self._sweep_dir)
         state = progress.read_session(self._sweep_dir, self._session)
         ok, skipped, failed = state.count("ok"), state.count("skipped"), state.count("failed")
         missing = max(state.total - len(state.ended), 0) if state.total is not None else 0
@@ -155,7 +174,8 @@ class SweepJournal(Callback):
             f"  results:  {sweep_dir / 'runs'}/<run identity>/",
         ]
         if failed:
-            lines.append(f"  failures: {failures.failures_dir(sweep_dir)}/ (re-run the same command to retry them)")
+            lines.append(f"  failures: {failures.failures_dir(sweep_dir)}/ (re-run the same command to retry them; "
+                         f"list or clear: python -m sim.sweeps.failures {sweep_dir} [--clear])")
             failed_runs = [rec for _, rec in sorted(state.ended.items()) if rec.get("status") == "failed"]
             for rec in failed_runs[:MAX_LISTED]:
                 entry = failures.read(Path(rec.get("where", "")))

@@ -23,7 +23,8 @@ columns (:func:`outcome_columns` leaves them out): the same sweep gives the
 same values in every other column on any launcher.
 
 A run directory whose files are missing, partial or corrupted is named on
-stderr with what is wrong, as is every open entry of the failure ledger; the
+stderr with what is wrong, as is every open entry of the failure ledger (stale entries,
+whose run is complete, are dropped first); the
 table of the good runs is still written, and the exit status is 1.
 """
 
@@ -131,6 +132,7 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, dict[Path, list[str]], dict[
     table = pd.DataFrame(rows)
     if not table.empty:
         table = table.sort_values([c for c in SORT_COLUMNS if c in table.columns], kind="stable").reset_index(drop=True)
+    failures.prune(sweep_dir)  # entries of runs that are complete all the same are stale
     return table, bad, failures.entries(sweep_dir)
 
 
@@ -151,11 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     for run_dir, problems in bad.items():
         print(f"BAD RUN {run_dir}: {'; '.join(problems)}", file=sys.stderr)
     for path, entry in failed.items():
-        if entry is None:
-            print(f"FAILED RUN {path}: (entry unreadable)", file=sys.stderr)
-        else:
-            error = str(entry.get("error", "")).splitlines()[0] if entry.get("error") else ""
-            print(f"FAILED RUN {path}: {' '.join(entry.get('overrides', []))}: {error}", file=sys.stderr)
+        print(f"FAILED RUN {failures.describe(path, entry)}", file=sys.stderr)
     if bad or failed:
         print(
             f"{len(bad)} bad run directories (not in the table; re-run the sweep to redo them), "

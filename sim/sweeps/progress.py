@@ -94,6 +94,11 @@ class RunJournal:
         session = os.environ.get(SESSION_ENV)
         return cls(session_dir(sweep_dir, session) if session else None)
 
+    @property
+    def session(self) -> str | None:
+        """The session id (``None``: no journal)."""
+        return None if self.folder is None else self.folder.name
+
     def started(self, identity: str, overrides: list[str]) -> None:
         """Record that run ``identity`` is about to simulate."""
         if self.folder is not None:
@@ -147,7 +152,7 @@ class SessionState:
         """Whether the session ended without finishing: killed, interrupted or lost."""
         if self.finished is not None:
             return False
-        if self.host == socket.gethostname() and self.pid is not None and not _alive(self.pid):
+        if self.host == socket.gethostname() and self.pid is not None and not pid_alive(self.pid):
             return True
         last = self.heartbeat if self.heartbeat is not None else max(
             [self.started, *(float(r.get("time", 0.0)) for r in self.ended.values())])
@@ -166,7 +171,8 @@ class SessionState:
         return max(self.total - done, 0) * (now - self.started) / executed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (someone else's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
