@@ -164,7 +164,8 @@ class ReviewQueue:
         row, mass = self._row[order], self._mass[order]
         used_before = np.cumsum(mass) - mass
         account = row != BACKGROUND
-        unit = account & (load[np.maximum(row, 0)] <= 1.0)
+        unit = np.zeros(row.size, bool)
+        unit[account] = load[row[account]] <= 1.0
         reviewed = np.where(unit, (used_before + 1.0 <= capacity).astype(float),
                             np.clip(np.floor(capacity - used_before), 0.0, mass))
         taken = reviewed > 0
