@@ -80,8 +80,8 @@ class Provider(mesa.Agent):
             control.apply(batch)
         v = self.view
         v.demand_day[rows] += demand
-        hit = batch.refused > 0
-        if hit.any():
+        hit = np.flatnonzero(batch.refused)
+        if hit.size:
             v.refused_day[rows[hit]] += batch.refused[hit]
             if batch.throttled is not None:
                 v.throttled_day[rows[hit]] += batch.throttled[hit]

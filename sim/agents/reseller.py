@@ -82,6 +82,7 @@ class Reseller(mesa.Agent):
     ) -> None:
         super().__init__(world)
         self.world = world
+        self._view = world.accounts.observable()  # for booking the operators' part of a batch
         self.owner = owner
         self.index = index
         self.cfg = cfg
@@ -308,7 +309,7 @@ class Reseller(mesa.Agent):
     def _book_operator(self, rows: np.ndarray, op_d: np.ndarray, op_ref: np.ndarray, batch: TrafficBatch, blocked: int) -> None:
         """Book the operators' part of the batch (and what KYC stopped) as attacker traffic."""
         world = self.world
-        view = world.accounts.observable()
+        view = self._view
         keep = op_d > 0
         if blocked:
             keep[0] = True
