@@ -169,12 +169,12 @@ class AccountTable:
 
     def start_day(self) -> None:
         """Fold yesterday's traffic into the totals and zero today's counters."""
-        d = self._data
-        n = self.n
-        d["served_total"][:n] += d["demand_day"][:n] - d["refused_day"][:n]
-        d["demand_day"][:n] = 0
-        d["refused_day"][:n] = 0
-        d["throttled_day"][:n] = 0
+        total = self.served_total
+        np.add(total, self.demand_day, out=total)
+        np.subtract(total, self.refused_day, out=total)
+        self.demand_day.fill(0)
+        self.refused_day.fill(0)
+        self.throttled_day.fill(0)
 
     def observable(self) -> ObservableAccounts:
         """The view a provider and its controls get: observable columns only."""
