@@ -27,7 +27,6 @@ from .config import from_hydra
 from .config.compose import config_dir, register_configs
 from .config.errors import one_line
 from .record.summary import render
-from .sweeps.job import SweepJob, run_job
 from .sweeps.provenance import capture, now_iso
 from .sweeps.store import write_run
 
@@ -42,6 +41,8 @@ _NOT_A_SINGLE_RUN = frozenset({
 def _app(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
+        from .sweeps.job import SweepJob, run_job  # here: a single run needs none of the sweep machinery
+
         run_job(cfg, SweepJob.current())
         return
     from .runner import run  # here, not at the top: a sweep's launching process never simulates (sim/sweeps/store.py)

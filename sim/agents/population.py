@@ -222,10 +222,11 @@ class LegitimatePopulation(mesa.Agent):
         table = world.accounts
         if world.clock.tick == 0:
             self._reverify()
-        live = self.rows[table.status[self.rows] == ACTIVE]
-        refused = live[table.refused_day[live] > 0]
+        # compress, not a boolean index: several times faster on NumPy 2.x for masks like these.
+        live = self.rows.compress(table.status[self.rows] == ACTIVE)
+        refused = live.compress(table.refused_day[live] > 0)
         if refused.size:
-            moving = refused[self.stream.random(refused.size) < self.pop.reconnect_prob]
+            moving = refused.compress(self.stream.random(refused.size) < self.pop.reconnect_prob)
             if moving.size:
                 self._assign_exits(moving, initial=False)
         self.rows = live  # banned users leave the population
@@ -279,7 +280,7 @@ class LegitimatePopulation(mesa.Agent):
         table = world.accounts
         rows = self.rows
         ok = self._active_today & (table.status[rows] == ACTIVE)
-        rows = rows[ok]
+        rows = rows.compress(ok)
         mean = table.rate[rows]
         demand = self.stream.poisson(mean if by_day else mean * self.cycle[clock.hour])
         span = HOURS_PER_DAY if by_day else 1
@@ -289,5 +290,5 @@ class LegitimatePopulation(mesa.Agent):
             sel = on == p
             if not sel.any():
                 continue
-            batch = world.providers[p].serve(rows[sel], demand[sel], span, profile)
+            batch = world.providers[p].serve(rows.compress(sel), demand.compress(sel), span, profile)
             world.ledger.book(attacker=False, batch=batch)

@@ -79,12 +79,14 @@ class Provider(mesa.Agent):
         for control in self._filters:
             control.apply(batch)
         v = self.view
-        v.demand_day[rows] += demand
-        hit = np.flatnonzero(batch.refused)
+        # A batch's rows are distinct, so np.add.at adds as ``+=`` would, in one pass instead of two.
+        np.add.at(v.demand_day, rows, demand)
+        hit = np.flatnonzero(batch.refused > 0)
         if hit.size:
-            v.refused_day[rows[hit]] += batch.refused[hit]
+            at = rows[hit]
+            np.add.at(v.refused_day, at, batch.refused[hit])
             if batch.throttled is not None:
-                v.throttled_day[rows[hit]] += batch.throttled[hit]
+                np.add.at(v.throttled_day, at, batch.throttled[hit])
         return batch
 
     def end_day(self) -> None:
@@ -132,17 +134,20 @@ class Provider(mesa.Agent):
         queue's load is the population's, not the lumps of a sample.
         """
         load = self.world.review_load
-        unit = load[rows] <= 1.0
-        self._enqueue(rows[unit & hit], np.ones(int(np.count_nonzero(unit & hit))), score[unit & hit], source, load)
+        mass = load[rows]
+        unit = mass <= 1.0
+        # compress, not a boolean index: several times faster on NumPy 2.x (this runs on every scored row).
+        queued = unit & hit
+        self._enqueue(rows.compress(queued), np.ones(int(np.count_nonzero(queued))), score.compress(queued), source, load)
         many = ~unit
         if not many.any():
             return
-        rows, p = rows[many], chance[many]
-        free = load[rows] - self.view.queued_mass[rows]
+        rows, p = rows.compress(many), chance.compress(many)
+        free = mass.compress(many) - self.view.queued_mass[rows]
         whole = np.floor(free)
         k = self._flag_stream.binomial(whole.astype(np.int64), p) + (self._flag_stream.random(rows.size) < (free - whole) * p)
         got = k > 0
-        self._enqueue(rows[got], k[got].astype(float), expected_priority[many][got], source, load)
+        self._enqueue(rows.compress(got), k.compress(got).astype(float), expected_priority.compress(many).compress(got), source, load)
 
     def _enqueue(self, rows: np.ndarray, mass: np.ndarray, priority: np.ndarray, source: str, load: np.ndarray) -> None:
         if rows.size == 0:
@@ -154,7 +159,8 @@ class Provider(mesa.Agent):
     def ban(self, rows: np.ndarray, reason: str) -> None:
         """Ban accounts ``rows`` now (idempotent for already-banned rows)."""
         v = self.view
-        rows = rows[(v.status[rows] == ACTIVE) | (v.status[rows] == PENDING)]
+        status = v.status[rows]
+        rows = rows.compress((status == ACTIVE) | (status == PENDING))
         if rows.size == 0:
             return
         v.status[rows] = BANNED

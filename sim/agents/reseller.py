@@ -269,7 +269,7 @@ class Reseller(mesa.Agent):
         if self._live.size:
             due = (table.status[self._live] == PENDING) & (table.active_from[self._live] <= clock.tick)
             table.status[self._live[due]] = ACTIVE
-        rows = self._live[table.status[self._live] == ACTIVE] if self._live.size else self._live
+        rows = self._live.compress(table.status[self._live] == ACTIVE) if self._live.size else self._live
         if rows.size == 0:  # accept() refused routing, so nothing is pending
             return
         legit_d = self.stream.poisson(self.customers[np.searchsorted(self.rows, rows)] * self.cfg.legit_demand_per_customer_day * self.cycle[clock.hour])

@@ -41,11 +41,11 @@ class LinkAnalysis(Control):
         for kind in self.cfg.ban_on:
             col = getattr(v, COLUMN[kind])
             to_ban |= sharing_mask(col[live], col[banned], ctx.indicator_sizes[kind])
-        ctx.ban(live[to_ban], self.name)
+        ctx.ban(live.compress(to_ban), self.name)
         to_review = np.zeros(live.size, dtype=bool)
         for kind in self.cfg.review_on:
             col = getattr(v, COLUMN[kind])
             to_review |= sharing_mask(col[live], col[banned], ctx.indicator_sizes[kind])
-        rows = live[to_review & ~to_ban]
-        rows = rows[~v.queued[rows] & (status[rows] == ACTIVE)]
+        rows = live.compress(to_review & ~to_ban)
+        rows = rows.compress(~v.queued[rows] & (status[rows] == ACTIVE))
         ctx.enqueue(rows, np.full(rows.size, self.link_priority, dtype=np.float32), self.name)

@@ -110,7 +110,7 @@ class Ledger:
         side = "attacker" if attacker else "legit"
         if ref:
             table = self.model.accounts
-            refused_rows = batch.rows[batch.refused > 0]
+            refused_rows = batch.rows.compress(batch.refused > 0)
             table.ever_refused[refused_rows] = True
         if attacker:
             if req > ref:
