@@ -230,10 +230,10 @@ class LegitimatePopulation(mesa.Agent):
             if moving.size:
                 self._assign_exits(moving, initial=False)
         self.rows = live  # banned users leave the population
-        here = np.bincount(table.provider[live], minlength=self.weight_by_provider.size)
+        on = table.provider[live]
         joined = []
         for p, weight in enumerate(self.weight_by_provider):
-            n_here = int(here[p])
+            n_here = int(np.count_nonzero(on == p))
             if n_here == 0:
                 continue
             applicants = int(self.stream.poisson(self.pop.signup_rate_per_day * n_here))
