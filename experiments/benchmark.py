@@ -384,7 +384,7 @@ def sweep_throughput(runs: int, workers: int = 2) -> tuple[float, float]:
         cmd = [sys.executable, "-m", "sim", "-m", "+sweep=smoke", "policy=status_quo", f"seed=range(0,{runs})",
                "population=none", f"hydra.launcher.n_jobs={workers}", f"hydra.sweep.dir={Path(tmp) / 'sweep'}"]
         started = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
         wall = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"the sweep failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
