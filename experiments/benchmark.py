@@ -380,11 +380,15 @@ def sample_cli(overrides: Sequence[str]) -> Sample:
 def sweep_throughput(runs: int, workers: int = 2) -> tuple[float, float]:
     """Runs per minute of an attacker-only sweep of ``runs`` seeds on ``workers`` joblib workers,
     and its wall seconds (the whole command: start-up, launching, the runs, writing, collecting)."""
+    import sim
+
+    # From the tree that holds the imported package: its hydra_plugins (the sweeper) sit beside it.
+    tree = Path(sim.__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
         cmd = [sys.executable, "-m", "sim", "-m", "+sweep=smoke", "policy=status_quo", f"seed=range(0,{runs})",
                "population=none", f"hydra.launcher.n_jobs={workers}", f"hydra.sweep.dir={Path(tmp) / 'sweep'}"]
         started = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
         wall = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"the sweep failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
