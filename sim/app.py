@@ -32,8 +32,6 @@ from .config import from_hydra
 from .config.compose import config_dir, register_configs
 from .config.errors import one_line
 from .record.summary import render
-from .sweeps.batch import POINTS_KEY, run_batch
-from .sweeps.job import SweepJob, run_job
 from .sweeps.provenance import capture, now_iso
 from .sweeps.store import write_run
 
@@ -48,6 +46,9 @@ _NOT_A_SINGLE_RUN = frozenset({
 def _app(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
+        from .sweeps.batch import POINTS_KEY, run_batch  # here: a single run needs none of the sweep machinery
+        from .sweeps.job import SweepJob, run_job
+
         if POINTS_KEY in cfg:
             run_batch(cfg)
         else:

@@ -79,12 +79,14 @@ class Provider(mesa.Agent):
         for control in self._filters:
             control.apply(batch)
         v = self.view
-        v.demand_day[rows] += demand
-        hit = batch.refused > 0
-        if hit.any():
-            v.refused_day[rows[hit]] += batch.refused[hit]
+        # A batch's rows are distinct, so np.add.at adds as ``+=`` would, in one pass instead of two.
+        np.add.at(v.demand_day, rows, demand)
+        hit = np.flatnonzero(batch.refused > 0)
+        if hit.size:
+            at = rows[hit]
+            np.add.at(v.refused_day, at, batch.refused[hit])
             if batch.throttled is not None:
-                v.throttled_day[rows[hit]] += batch.throttled[hit]
+                np.add.at(v.throttled_day, at, batch.throttled[hit])
         return batch
 
     def end_day(self) -> None:
@@ -164,7 +166,8 @@ class Provider(mesa.Agent):
     def ban(self, rows: np.ndarray, reason: str) -> None:
         """Ban accounts ``rows`` now (idempotent for already-banned rows)."""
         v = self.view
-        rows = rows[(v.status[rows] == ACTIVE) | (v.status[rows] == PENDING)]
+        status = v.status[rows]
+        rows = rows.compress((status == ACTIVE) | (status == PENDING))
         if rows.size == 0:
             return
         v.status[rows] = BANNED

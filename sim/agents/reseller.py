@@ -82,6 +82,7 @@ class Reseller(mesa.Agent):
     ) -> None:
         super().__init__(world)
         self.world = world
+        self._view = world.accounts.observable()  # for booking the operators' part of a batch
         self.owner = owner
         self.index = index
         self.cfg = cfg
@@ -268,7 +269,7 @@ class Reseller(mesa.Agent):
         if self._live.size:
             due = (table.status[self._live] == PENDING) & (table.active_from[self._live] <= clock.tick)
             table.status[self._live[due]] = ACTIVE
-        rows = self._live[table.status[self._live] == ACTIVE] if self._live.size else self._live
+        rows = self._live.compress(table.status[self._live] == ACTIVE) if self._live.size else self._live
         if rows.size == 0:  # accept() refused routing, so nothing is pending
             return
         legit_d = self.stream.poisson(self.customers[np.searchsorted(self.rows, rows)] * self.cfg.legit_demand_per_customer_day * self.cycle[clock.hour])
@@ -308,7 +309,7 @@ class Reseller(mesa.Agent):
     def _book_operator(self, rows: np.ndarray, op_d: np.ndarray, op_ref: np.ndarray, batch: TrafficBatch, blocked: int) -> None:
         """Book the operators' part of the batch (and what KYC stopped) as attacker traffic."""
         world = self.world
-        view = world.accounts.observable()
+        view = self._view
         keep = op_d > 0
         if blocked:
             keep[0] = True

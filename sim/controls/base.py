@@ -75,6 +75,17 @@ class TrafficBatch:
             self.throttled += counts
         self.refused_by[control] = self.refused_by.get(control, 0) + int(counts.sum())
 
+    def refuse_at(self, control: str, at: np.ndarray, counts: np.ndarray, *, throttle: bool = False) -> None:
+        """:meth:`refuse` for the rows at positions ``at`` only (``counts`` one per position):
+        the same refusals without touching the rest of the batch."""
+        counts = np.minimum(counts, self.demand[at] - self.refused[at])
+        self.refused[at] += counts
+        if throttle:
+            if self.throttled is None:
+                self.throttled = np.zeros_like(self.demand)
+            self.throttled[at] += counts
+        self.refused_by[control] = self.refused_by.get(control, 0) + int(counts.sum())
+
 
 @dataclass
 class DayContext:

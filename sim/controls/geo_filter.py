@@ -26,12 +26,19 @@ class GeoFilter(Control):
     def __init__(self, cfg: GeoFilterConfig, key: np.uint64) -> None:
         self.match_prob = np.array([getattr(cfg.match_prob, t) for t in EXIT_TYPES])
         self.key = key
+        # (rows array, positions of its matched exits). An operator sends the same rows
+        # array hour after hour and exits change only through ``observe``.
+        self._matched_for: tuple[np.ndarray, np.ndarray] | None = None
 
     def observe(self, view: ObservableAccounts, rows: np.ndarray) -> None:
         u = hashed_uniform(view.exit_id[rows], self.key)
         view.exit_matched[rows] = u < self.match_prob[view.exit_type[rows]]
+        self._matched_for = None
 
     def apply(self, batch: TrafficBatch) -> None:
-        matched = batch.view.exit_matched[batch.rows]
-        if matched.any():
-            batch.refuse(self.name, np.where(matched, batch.remaining, 0))
+        rows = batch.rows
+        if self._matched_for is None or self._matched_for[0] is not rows:
+            self._matched_for = (rows, np.flatnonzero(batch.view.exit_matched[rows]))
+        at = self._matched_for[1]
+        if at.size:
+            batch.refuse_at(self.name, at, batch.demand[at] - batch.refused[at])

@@ -75,6 +75,10 @@ def hourly_served(allowed: np.ndarray, cap: float | np.ndarray, batch: TrafficBa
     ``HOURLY_SKIP_PROB``.
     """
     if batch.span_hours == 1:
+        if np.ndim(cap) == 0:
+            c = np.floor(cap)
+            # The largest request under the cap: nothing to clip (the caller gets ``allowed`` back).
+            return allowed if allowed.max(initial=0) <= c else np.minimum(allowed, c).astype(allowed.dtype)
         return np.minimum(allowed, np.floor(cap)).astype(allowed.dtype)
     profile = batch.profile if batch.profile is not None else np.full(HOURS_PER_DAY, 1.0 / HOURS_PER_DAY)
     cap = np.broadcast_to(np.floor(np.asarray(cap, dtype=np.float64)), allowed.shape)
@@ -196,7 +200,7 @@ class VolumeCap(Control):
     def _filter(self, batch: TrafficBatch) -> None:
         if batch.clock.day != self._day:
             self._day = batch.clock.day
-            self._let_through[:] = 0
+            self._let_through[: batch.view.n] = 0  # rows past the table's end were never let through
             for used in self._used.values():
                 used[:] = 0.0
         v = batch.view

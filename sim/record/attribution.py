@@ -129,9 +129,12 @@ class Attribution:
         else:
             self.consortium = list(self.own)
 
-    def close_day(self, table: AccountTable, operator_owners: Sequence[int], day: int, tick: int) -> None:
-        """Bring every view up to the bans known at ``tick`` (the last tick of ``day``)."""
-        banned = np.flatnonzero(table.status == BANNED)
+    def close_day(self, table: AccountTable, operator_owners: Sequence[int], day: int, tick: int,
+                  banned: np.ndarray | None = None) -> None:
+        """Bring every view up to the bans known at ``tick`` (the last tick of ``day``);
+        ``banned``: the banned rows, ascending, when the caller has them."""
+        if banned is None:
+            banned = np.flatnonzero(table.status == BANNED)
         provider = table.provider[banned]
         visible = table.banned_at[banned] + self.lag_ticks <= tick  # published and delivered by now
         owners = list(operator_owners)

@@ -87,6 +87,18 @@ class Ledger:
         self.attacker_served_in_window = np.zeros(len(providers), dtype=np.int64)  # by provider
         self.harvest_at_window_end: list[int] | None = None  # by operator, once the window has closed
         self.attribution = Attribution(model.cfg.policy.attribution, model.cfg.policy.sharing, len(providers))
+        self._user = np.zeros(0, dtype=bool)  # see _sampled_users
+
+    def _sampled_users(self) -> np.ndarray:
+        """Per account: a sampled legitimate user (neither an operator's nor a reseller's account).
+
+        The labels are fixed when an account is opened, so only new rows are classified."""
+        table = self.model.accounts
+        done = self._user.size
+        if done < table.n:
+            new = ~table.is_attacker[done:] & ~table.is_reseller[done:]
+            self._user = np.concatenate([self._user, new])
+        return self._user
 
     def book(self, attacker: bool, batch: TrafficBatch) -> None:
         """Record a served batch of requests."""
@@ -98,7 +110,7 @@ class Ledger:
         side = "attacker" if attacker else "legit"
         if ref:
             table = self.model.accounts
-            refused_rows = batch.rows[batch.refused > 0]
+            refused_rows = batch.rows.compress(batch.refused > 0)
             table.ever_refused[refused_rows] = True
         if attacker:
             if req > ref:
@@ -153,25 +165,26 @@ class Ledger:
         day = model.clock.day
         t0, t1 = day * HOURS_PER_DAY, (day + 1) * HOURS_PER_DAY
         traffic = self.ticks[t0:t1].sum(axis=0)
-        att = table.is_attacker
-        user = ~att & ~table.is_reseller  # sampled legitimate users (resellers' accounts are reported apart)
-        banned_today = (table.status == BANNED) & (table.banned_at >= t0) & (table.banned_at < t1)
-        legit_banned = banned_today & user
+        user = self._sampled_users()
+        banned = np.flatnonzero(table.status == BANNED)
+        # Every ban is made at the current tick (Provider.ban), so none is later than t1.
+        banned_today = banned[table.banned_at[banned] >= t0]
+        legit_banned = banned_today[user[banned_today]]
         expected = 0.0
         for provider in model.providers:
             r = provider.last_review
             legit_reviewed = user[r.rows]
             expected += float((r.reviewed[legit_reviewed] * r.p_ban[legit_reviewed]).sum())
         # Bans not decided by review (link analysis, sharing) are certain given the review outcome.
-        not_review = legit_banned & (table.ban_reason != 0)
+        not_review = legit_banned[table.ban_reason[legit_banned] != 0]
         expected += float(table.weight[not_review].sum())
         self.legit_banned_expected += expected
         flags = 0.0
         for provider in model.providers:
             det = provider.detector
             if det is not None and det.last_rows.size:
-                legit_rows = det.last_rows[user[det.last_rows]]
-                flags += float((table.weight[legit_rows] * det.last_p_flag[user[det.last_rows]]).sum())
+                legit = user[det.last_rows]
+                flags += float((table.weight[det.last_rows[legit]] * det.last_p_flag[legit]).sum())
         self.legit_flags_expected += flags
         self.legit_weighted += self._day_legit_weighted
         harvested = sum(op.harvested for op in model.operators)
@@ -181,7 +194,7 @@ class Ledger:
         if day == model.clock.window_days - 1:
             self.harvest_at_window_end = [op.harvested for op in model.operators]
         attribution = self.attribution
-        attribution.close_day(table, [op.owner for op in model.operators], day, model.clock.tick)
+        attribution.close_day(table, [op.owner for op in model.operators], day, model.clock.tick, banned)
         record = {
             "day": day,
             "date": model.clock.date_of(day).isoformat(),
@@ -189,8 +202,8 @@ class Ledger:
             **{f"attacker_served_from_{name}": int(n) for name, n in zip(self.provider_names, served, strict=True)},
             "attacker_harvested_cum": int(harvested),
             "attacker_accounts_created_cum": int(sum(op.accounts_created for op in model.operators)),
-            "attacker_accounts_active": int(np.count_nonzero(att & (table.status == ACTIVE))),
-            "attacker_accounts_banned": int(np.count_nonzero(banned_today & att)),
+            "attacker_accounts_active": int(sum(np.count_nonzero(table.status[op.rows] == ACTIVE) for op in model.operators)),
+            "attacker_accounts_banned": int(np.count_nonzero(table.is_attacker[banned_today])),
             "attacker_spend_cum_usd": float(sum(op.total_spend for op in model.operators)),
             "legit_requested_real": self._day_legit_weighted[0],
             "legit_served_real": self._day_legit_weighted[1],
