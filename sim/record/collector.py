@@ -3,10 +3,12 @@
 The ledger books the daily series (:mod:`.ledger`); the collector only reads its
 last closed day, so collecting costs a few dictionary look-ups a day and nothing
 in the hourly hot path. Mesa tooling expects a reporter's values to be indexed by
-model step (``mesa.batch_run`` reads ``model_vars[name][step]``); the record is
-daily, so :class:`DayEndCollector` answers a step with the state at the last day
-end at or before it (and the initial state, all zeros, before the first day ends).
-``get_model_vars_dataframe()`` has one row for the initial state and one per day.
+model step (``mesa.batch_run`` reads ``model_vars[name][step]`` for its ``Step`` column,
+steps counted from 0, the last being ``model.steps - 1``); the record is daily, so
+:class:`DayEndCollector` answers step ``s`` with the state at the last day end reached by
+the end of that step (the initial state, all zeros, before the first day ends). Step 23 is
+the end of day 0. ``get_model_vars_dataframe()`` has one row for the initial state and one
+per day, indexed by the number of hourly steps done when it was taken.
 
 Reporters (:data:`REPORTERS`), each a column of ``daily.parquet`` or its running sum:
 
@@ -70,8 +72,8 @@ REPORTERS: Mapping[str, Callable[[DistillationModel], Any]] = {
 
 
 class _ByStep(list):
-    """A reporter's values (one per collection), indexed by model step as well: ``values[step]``
-    is the value collected last at or before that step."""
+    """A reporter's values (one per collection), indexed by model step as well: ``values[s]``
+    is the value collected last by the end of step ``s`` (counted from 0)."""
 
     def __init__(self, steps: list[int]) -> None:
         super().__init__()
@@ -82,18 +84,18 @@ class _ByStep(list):
             return list(self)[index]
         if index < 0:
             return super().__getitem__(index)
-        at = bisect.bisect_right(self._steps, index) - 1
+        at = bisect.bisect_right(self._steps, index + 1) - 1  # the end of step s: s + 1 steps done
         if at < 0:
-            raise IndexError(f"step {index}: nothing collected yet (first collection at step {self._steps[:1]})")
+            raise IndexError(f"step {index}: nothing collected yet")
         return super().__getitem__(at)
 
 
 class DayEndCollector(mesa.DataCollector):
     """A ``mesa.DataCollector`` of model reporters, collected at the model's start and at each day's end.
 
-    ``model_vars[name]`` holds one value per collection and answers ``[step]`` for any
-    model step with the state at the last collection at or before it, so ``mesa.batch_run``
-    works with any ``data_collection_period``.
+    ``model_vars[name]`` holds one value per collection and answers ``[s]`` for any model
+    step ``s`` (from 0) with the state at the last collection by the end of that step, so
+    ``mesa.batch_run`` works with any ``data_collection_period``.
     """
 
     def __init__(self, model_reporters: Mapping[str, Callable[[DistillationModel], Any]] = REPORTERS) -> None:
@@ -110,7 +112,7 @@ class DayEndCollector(mesa.DataCollector):
         self.collected_at.append(model.steps)
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
-        """One row per collection (the initial state, then each day), indexed by the model step it was taken at."""
+        """One row per collection (the initial state, then each day), indexed by the hourly steps done when taken."""
         frame = pd.DataFrame({name: list(values) for name, values in self.model_vars.items()})
-        frame.index = pd.Index(self.collected_at, name="step")
+        frame.index = pd.Index(self.collected_at, name="steps_done")
         return frame
