@@ -145,6 +145,7 @@ def build_report(args, factors, design, values, target, boxes, cart, base, comma
                     for v in box.limits.values()],
             "design range": [" / ".join(r) if isinstance(r[0], str) else f"{fmt_number(r[0])} – {fmt_number(r[1])}"
                              for r in box.ranges.values()],
+            "quasi-p": [f"{box.qp[n]:.2g}" for n in box.limits],
         })
         lines += [to_markdown(limits), ""]
     n_small = len(hit) < 200
@@ -168,8 +169,10 @@ def build_report(args, factors, design, values, target, boxes, cart, base, comma
         to_markdown(ftable), "",
         "## Method", "",
         f"- PRIM (EMA Workbench; peel alpha 0.05, minimum mass 0.05) on the binary outcome `{target.outcome}` "
-        f"{target.sign} {target.threshold:g}; each box is the point of its peeling trajectory with the largest coverage "
-        f"whose density is at least {args.density:g}. Coverage: share of the points reaching the target that fall in "
+        f"{target.sign} {target.threshold:g}; each box is the point of its peeling trajectory with the best balance "
+        f"(harmonic mean) of coverage and density among those whose density is at least {args.density:g}; restrictions "
+        "whose quasi-p value (Bryant and Lempert 2010) is above 0.05 are dropped where the density stays above that, and "
+        "those kept with a quasi-p value above 0.05 are reported as trims the sample does not support. Coverage: share of the points reaching the target that fall in "
         "the box; density: share of the box's points that reach it. Later boxes cover what earlier ones left.",
         "- The same code path recovers a known box on a synthetic function (tests/test_discover.py).",
         *(["- Quick mode: one seed per point, so run noise is part of the outcome."] if n_small else []),

@@ -12,7 +12,8 @@ the simulator):
 - :func:`success`: which runs reach the target, the comparison taken from the outcome's
   declared direction (``>=`` where higher is better for the defender, ``<=`` where lower is);
 - :func:`find_boxes`: PRIM (EMA Workbench) boxes, each chosen on its peeling trajectory as
-  the box of largest coverage whose density reaches the density threshold, with its limits
+  the box with the best balance of coverage and density among those whose density reaches the
+  density threshold, with its limits
   on the restricted factors, and :func:`box_sentence` stating it in plain words;
 - :func:`cart_rules`: a shallow classification tree (scikit-learn) as a cross-check;
 - :func:`tradeoff_figure`, :func:`limits_figure`: the peeling trade-off and the box limits.
@@ -192,6 +193,8 @@ class Box:
         coverage, density, mass: as in the module docstring.
         limits: for each restricted factor, ``(lo, hi)`` (numbers) or the kept choices (a tuple of str).
         ranges: each restricted factor's full range in the design (same form).
+        qp: each restriction's quasi-p value (the larger of its two sides'): the chance of a density
+            this high from the restriction alone were the factor irrelevant.
         trajectory: the peeling trajectory (coverage, density, mass, res_dim per step).
         prim_box: EMA's PrimBox (for the figures).
     """
@@ -202,17 +205,23 @@ class Box:
     mass: float
     limits: dict
     ranges: dict
+    qp: dict
     trajectory: pd.DataFrame
     prim_box: object
 
 
 def find_boxes(x: pd.DataFrame, y: np.ndarray, density: float = 0.8, max_boxes: int = 2, peel_alpha: float = 0.05,
-               mass_min: float = 0.05) -> list[Box]:
+               mass_min: float = 0.05, significance: float = 0.05) -> list[Box]:
     """PRIM boxes of ``y`` (true: the run reaches the target) over the factors ``x``, at most ``max_boxes``.
 
-    Each box is the point of its peeling trajectory with the largest coverage among those
-    whose density reaches ``density`` (the densest point if none does). Boxes after the first
-    cover the cases the earlier ones left. Returns [] when every run, or none, reaches the target.
+    Each box is the point of its peeling trajectory, among those whose density reaches
+    ``density``, with the best balance of coverage and density (their harmonic mean; the
+    densest point if none reaches it); then each restriction whose quasi-p value (Bryant and
+    Lempert 2010, a one-sided binomial test) exceeds ``significance`` is dropped, least
+    significant first, where the density stays at least ``density``: peeling a small sample
+    also trims factors that make no difference, and a box should name only those that do.
+    Boxes after the first cover the cases the earlier ones left. Returns [] when every
+    run, or none, reaches the target.
     """
     import logging
 
@@ -232,14 +241,36 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray, density: float = 0.8, max_boxes: 
         if traj["res_dim"].max() == 0:  # a dump box: PRIM found nothing dense enough
             break
         ok = traj[traj["density"] >= density]
-        i = int(ok["coverage"].idxmax()) if not ok.empty else int(traj["density"].idxmax())
+        balance = 2 * ok["coverage"] * ok["density"] / (ok["coverage"] + ok["density"])
+        i = int(balance.idxmax()) if not ok.empty else int(traj["density"].idxmax())
         box.select(i)
+        i = _drop_insignificant(box, significance, float(traj.at[i, "density"]) if ok.empty else density)
+        traj = box.peeling_trajectory
         limits, ranges = _restricted(box.box_lims[i], p.box_init)
+        qp = {name: max(v for v in sides if v >= 0) for name, sides in box.qp[i].items() if any(v >= 0 for v in sides)}
         boxes.append(Box(i, float(traj.at[i, "coverage"]), float(traj.at[i, "density"]), float(traj.at[i, "mass"]),
-                         limits, ranges, traj.copy(), box))
+                         limits, ranges, {k: float(qp.get(k, np.nan)) for k in limits}, traj.copy(), box))
         if float(traj.at[i, "density"]) < density:
             break
     return boxes
+
+
+def _drop_insignificant(box, significance: float, density: float) -> int:
+    """Drop the selected box's restrictions whose quasi-p value is above ``significance``, least
+    significant first, each only if the box's density stays at least ``density``; return the box's index."""
+    tried: set[str] = set()
+    while True:
+        i = box._cur_box
+        qps = {name: max(v for v in sides if v >= 0) for name, sides in box.qp[i].items()
+               if any(v >= 0 for v in sides) and name not in tried}
+        weak = {name: q for name, q in qps.items() if q > significance}
+        if not weak:
+            return i
+        name = max(weak, key=weak.get)
+        tried.add(name)
+        box.drop_restriction(name)
+        if box.peeling_trajectory.at[box._cur_box, "density"] < density:
+            box.select(i)  # that restriction is needed for the density: keep it
 
 
 def _restricted(lim: pd.DataFrame, init: pd.DataFrame) -> tuple[dict, dict]:
@@ -270,11 +301,23 @@ def limit_words(name: str, limit, full) -> str:
     return f"{name} ≥ {fmt_number(lo)}"
 
 
-def box_sentence(policy: str, target: Target, box: Box) -> str:
-    """The box in plain words: what the policy achieves, only under which conditions, and how reliably."""
-    conditions = " and ".join(limit_words(k, v, box.ranges[k]) for k, v in box.limits.items())
-    return (f"`{policy}` reaches {target.text()} mainly when {conditions or 'anything (no factor restricted)'}: "
-            f"{box.density:.0%} of the runs in this box reach it (density), and the box holds {box.coverage:.0%} "
+def box_sentence(policy: str, target: Target, box: Box, significance: float = 0.05) -> str:
+    """The box in plain words: what the policy achieves, only under which conditions, and how reliably.
+
+    Restrictions supported by their quasi-p value (at most ``significance``) are the conditions;
+    the others are named apart as trims the sample does not support.
+    """
+    order = sorted(box.limits, key=lambda k: box.qp.get(k, np.nan))
+    strong = [k for k in order if box.qp.get(k, 1.0) <= significance]
+    weak = [k for k in order if k not in strong]
+    words = lambda keys: " and ".join(limit_words(k, box.limits[k], box.ranges[k]) for k in keys)  # noqa: E731
+    text = f"`{policy}` reaches {target.text()} mainly when {words(strong) or words(weak) or 'anything (no factor restricted)'}"
+    if strong and weak:
+        text += f" (the box also trims {', '.join(weak)}, by amounts its quasi-p values above {significance:g} do not support)"
+    elif weak:
+        text += (f" (no restriction has a quasi-p value at most {significance:g}: a hint to test with a larger design, "
+                 "not a finding)")
+    return (text + f": {box.density:.0%} of the runs in this box reach it (density), and the box holds {box.coverage:.0%} "
             f"of all runs that do (coverage; {box.mass:.0%} of the design falls in it).")
 
 

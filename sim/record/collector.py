@@ -2,13 +2,15 @@
 
 The ledger books the daily series (:mod:`.ledger`); the collector only reads its
 last closed day, so collecting costs a few dictionary look-ups a day and nothing
-in the hourly hot path. Mesa tooling expects a reporter's values to be indexed by
-model step (``mesa.batch_run`` reads ``model_vars[name][step]`` for its ``Step`` column,
-steps counted from 0, the last being ``model.steps - 1``); the record is daily, so
-:class:`DayEndCollector` answers step ``s`` with the state at the last day end reached by
-the end of that step (the initial state, all zeros, before the first day ends). Step 23 is
-the end of day 0. ``get_model_vars_dataframe()`` has one row for the initial state and one
-per day, indexed by the number of hourly steps done when it was taken.
+in the hourly hot path. It collects at the model's start (all zeros) and at each
+day's end. Mesa >= 3.5 records when each collection happened and ``mesa.batch_run``
+reads sparse collections itself (``data_collection_period`` then counts collections).
+Older Mesa's ``batch_run`` reads ``model_vars[name][step]`` for its ``Step`` column
+(steps counted from 0, the last being ``model.steps - 1``); for it each reporter's
+values also answer a step with the state at the last day end reached by the end of
+that step (step 23 is the end of day 0). :meth:`DayEndCollector.at_step` gives that
+answer on any Mesa version. ``get_model_vars_dataframe()`` has one row for the initial
+state and one per day, indexed by the number of hourly steps done when it was taken.
 
 Reporters (:data:`REPORTERS`), each a column of ``daily.parquet`` or its running sum:
 
@@ -93,23 +95,29 @@ class _ByStep(list):
 class DayEndCollector(mesa.DataCollector):
     """A ``mesa.DataCollector`` of model reporters, collected at the model's start and at each day's end.
 
-    ``model_vars[name]`` holds one value per collection and answers ``[s]`` for any model
-    step ``s`` (from 0) with the state at the last collection by the end of that step, so
-    ``mesa.batch_run`` works with any ``data_collection_period``.
+    Under Mesa < 3.5, ``model_vars[name]`` also answers ``[s]`` for any model step ``s``
+    (from 0) with the state at the last collection by the end of that step, which is how
+    that Mesa's ``batch_run`` reads it; Mesa >= 3.5 reads sparse collections itself.
     """
 
     def __init__(self, model_reporters: Mapping[str, Callable[[DistillationModel], Any]] = REPORTERS) -> None:
-        self.collected_at: list[int] = []
+        self.collected_at: list[int] = []  # model.steps at each collection
         super().__init__(model_reporters=dict(model_reporters))
-
-    def _new_model_reporter(self, name, reporter) -> None:
-        super()._new_model_reporter(name, reporter)
-        self.model_vars[name] = _ByStep(self.collected_at)
+        if not hasattr(self, "_collection_steps"):  # Mesa < 3.5: batch_run indexes the values by step
+            for name in self.model_vars:
+                self.model_vars[name] = _ByStep(self.collected_at)
 
     def collect(self, model: mesa.Model) -> None:
         """Record every reporter's value now (the model's start, or a day's end)."""
         super().collect(model)
         self.collected_at.append(model.steps)
+
+    def at_step(self, name: str, step: int) -> Any:
+        """``name``'s value at the end of model step ``step`` (from 0): the last collection by then."""
+        at = bisect.bisect_right(self.collected_at, step + 1) - 1
+        if at < 0:
+            raise IndexError(f"step {step}: nothing collected yet")
+        return list.__getitem__(self.model_vars[name], at)
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """One row per collection (the initial state, then each day), indexed by the hourly steps done when taken."""
