@@ -38,11 +38,15 @@ class DistillationModel(mesa.Model):
     Built from a composed config, ``DistillationModel(cfg)``, or from keyword
     overrides composed as the command line would (:func:`~sim.config.compose.keyword_overrides`):
     ``DistillationModel(policy="identity_gating", seed=3, **{"policy.volume_cap.per_account_day": 200})``,
-    which is how ``mesa.batch_run`` builds it. ``datacollector`` holds the model-level
+    which is how ``mesa.batch_run`` builds it (its ``rng``, an integer, is the seed). ``datacollector`` holds the model-level
     reporters of :mod:`sim.record.collector`, collected at the start and at each day's end.
     """
 
-    def __init__(self, cfg: SimConfig | None = None, /, **overrides: Any) -> None:
+    def __init__(self, cfg: SimConfig | None = None, /, *, rng: int | None = None, **overrides: Any) -> None:
+        if rng is not None:  # Mesa's batch_run (>= 3.5) passes the seed as ``rng``
+            if "seed" in overrides:
+                raise TypeError("DistillationModel: give seed or rng, not both")
+            overrides["seed"] = rng
         if cfg is None:
             cfg = compose(keyword_overrides(overrides))
         elif overrides:
