@@ -1,7 +1,8 @@
 """EMA Workbench quick start: 32 Latin-hypercube scenarios x 2 policies, then PRIM on identity gating.
 
 Usage: ``python docs/examples/ema_quickstart.py [SCENARIOS] [OVERRIDES...]`` (default 32 scenarios
-and ``population=none``: attacker-side outcomes only, about a minute a policy on 2 cores).
+and ``population=none``: attacker-side outcomes only; EMA's default sequential evaluator runs the 64
+experiments one after another, a few minutes).
 """
 
 import sys

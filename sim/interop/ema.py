@@ -102,7 +102,7 @@ def ema_model(
         KeyError: a key or outcome that is not declared.
         ValueError: a key whose field declares no plausible range, or a list-valued leaf.
     """
-    from ema_workbench import Constant, Model, ReplicatorModel, ScalarOutcome
+    from ema_workbench import CategoricalParameter, Constant, Model, ReplicatorModel, ScalarOutcome
 
     cfg = compose(list(base_overrides))
     declared = {p.key: p for p in parameters(cfg)}
@@ -121,8 +121,6 @@ def ema_model(
     mean = _mean if replicate else None
     model = (ReplicatorModel if replicate else Model)(name, function=run_experiment)
     model.uncertainties = [_ema_parameter(p) for p in unc]
-    from ema_workbench import CategoricalParameter
-
     model.levers = [_ema_parameter(p) for p in levers] + [CategoricalParameter(PRESET, policy_presets())]
     model.outcomes = [ScalarOutcome(n, kind=_kind(registry.get(n).direction), function=mean) for n in outcome_names]
     model.constants = [Constant(BASE, tuple(base_overrides))]
