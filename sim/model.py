@@ -38,8 +38,9 @@ class DistillationModel(mesa.Model):
     Built from a composed config, ``DistillationModel(cfg)``, or from keyword
     overrides composed as the command line would (:func:`~sim.config.compose.keyword_overrides`):
     ``DistillationModel(policy="identity_gating", seed=3, **{"policy.volume_cap.per_account_day": 200})``,
-    which is how ``mesa.batch_run`` builds it (its ``rng``, an integer, is the seed). ``datacollector`` holds the model-level
-    reporters of :mod:`sim.record.collector`, collected at the start and at each day's end.
+    which is how ``mesa.batch_run`` builds it (its ``rng``, an integer, is the seed).
+    ``datacollector`` holds the model-level reporters of :mod:`sim.record.collector`,
+    collected at the start and at each day's end.
     """
 
     def __init__(self, cfg: SimConfig | None = None, /, *, rng: int | None = None, **overrides: Any) -> None:
