@@ -8,6 +8,7 @@ configuration; agents see the model only as the world of
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import mesa
 import numpy as np
@@ -20,8 +21,10 @@ from .agents.provider import Provider
 from .agents.reseller import Reseller
 from .world.calendar import Clock
 from .config import SimConfig, price_per_exchange, window_days
+from .config.compose import compose, keyword_overrides
 from .controls.identity_gating import Credential
 from .world.indicators import IndicatorRegistry
+from .record.collector import DayEndCollector
 from .record.ledger import Ledger
 from .world.market import AccountMarket
 from .world.sanctions import Sanctions
@@ -30,9 +33,25 @@ from .world.streams import Streams
 
 class DistillationModel(mesa.Model):
     """Operators, legitimate populations, providers and the sharing consortium
-    over one account table. One tick is one hour."""
+    over one account table. One tick is one hour.
 
-    def __init__(self, cfg: SimConfig) -> None:
+    Built from a composed config, ``DistillationModel(cfg)``, or from keyword
+    overrides composed as the command line would (:func:`~sim.config.compose.keyword_overrides`):
+    ``DistillationModel(policy="identity_gating", seed=3, **{"policy.volume_cap.per_account_day": 200})``,
+    which is how ``mesa.batch_run`` builds it (its ``rng``, an integer, is the seed).
+    ``datacollector`` holds the model-level reporters of :mod:`sim.record.collector`,
+    collected at the start and at each day's end.
+    """
+
+    def __init__(self, cfg: SimConfig | None = None, /, *, rng: int | None = None, **overrides: Any) -> None:
+        if rng is not None:  # Mesa's batch_run (>= 3.5) passes the seed as ``rng``
+            if "seed" in overrides:
+                raise TypeError("DistillationModel: give seed or rng, not both")
+            overrides["seed"] = rng
+        if cfg is None:
+            cfg = compose(keyword_overrides(overrides))
+        elif overrides:
+            raise TypeError(f"DistillationModel: give a config or keyword overrides, not both (got {sorted(overrides)})")
         streams = Streams(cfg.seed)
         super().__init__(rng=streams.seed_sequence("mesa"))
         self.cfg = cfg
@@ -65,6 +84,8 @@ class DistillationModel(mesa.Model):
         self.resellers = self._make_resellers()
         self.sanctions = (Sanctions(cfg.policy.sanctions, self.operators, streams.generator("sanctions"))
                           if cfg.policy.sanctions.enabled else None)
+        self.datacollector = DayEndCollector()
+        self.datacollector.collect(self)
 
     def _make_resellers(self) -> list[Reseller]:
         rs = self.cfg.scenario.resellers
@@ -143,6 +164,7 @@ class DistillationModel(mesa.Model):
             self._do(Provider, "end_day")  # detect, review, ban, propagate
             self.consortium.deliver()  # shared indicators whose latency has passed
             self.ledger.close_day()
+            self.datacollector.collect(self)
         clock.advance()
         self.running = not (clock.finished or self._campaign_over())
 

@@ -27,6 +27,7 @@ ALLOWED.update({
     "sweeps": {"config"},  # module level only; the job imports the runner inside the function that runs it
     "app": {"config", "sweeps", "record"},
     "campaigns": {"config", "world", "runner"},
+    "interop": {"config", "record", "runner"},  # adapters for other tools: the runner only inside the function that runs an experiment
     "__init__": set(),  # imports lazily, on attribute access
     "__main__": {"app"},
     "conf": set(),

@@ -8,8 +8,11 @@ and validation as ``distill-sim``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .convert import from_hydra
 from .schema import SimConfig
@@ -48,3 +51,42 @@ def compose(overrides: Sequence[str] = ()) -> SimConfig:
     with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         cfg = hydra_compose(config_name="config", overrides=list(overrides))
     return from_hydra(cfg)
+
+
+def keyword_overrides(values: Mapping[str, Any]) -> list[str]:
+    """Hydra overrides for keyword values, as Python callers and Mesa's ``batch_run`` pass them.
+
+    A name that is a config group (``policy``, ``scenario``, ``attacker``, ``population``, ...)
+    picks its option (``policy="identity_gating"`` -> ``policy=identity_gating``); any other
+    name is a config key, dotted, list items by index in either form
+    (``scenario.operators[0].budget_usd`` or ``scenario.operators.0.budget_usd``). Values are
+    written so that Hydra reads them back as the same value (``inf`` stays infinite, a string
+    stays a string, numpy scalars become Python numbers).
+    """
+    groups = {p.name for p in Path(config_dir()).iterdir() if p.is_dir() and not p.name.startswith("_")}
+    out = []
+    for name, value in values.items():
+        key = re.sub(r"\[(\d+)\]", r".\1", name)
+        if key in groups:
+            out.append(f"{key}={value}")
+        else:
+            out.append(f"{key}={_override_value(value)}")
+    return out
+
+
+def _override_value(value: Any) -> str:
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # a numpy scalar
+        value = value.item()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            raise ValueError("nan is not a configuration value")
+        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value if re.fullmatch(r"[A-Za-z_][\w\-]*|\d{4}-\d{2}-\d{2}", value) else "'" + value.replace("'", "\\'") + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_override_value(v) for v in value) + "]"
+    raise TypeError(f"{type(value).__name__} value {value!r}: give a number, a string, a bool or a list of them")
