@@ -134,8 +134,8 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, command: sweeps.SweepComma
         "## Caveats", "",
         "- Attacker-only runs (`population=none`, which carries the legitimate review load measured under the status "
         "quo's detector; none of these policies changes the detector). `experiments/attacker_only.py` found the "
-        "harvest agrees with runs with the population for both strategies, while churn opens ~5% more accounts and "
-        "spends ~0.25% more attacker-only: add `population=default` for churn's calibrated figures.",
+        "harvest agrees with runs with the population for both strategies, while churn opens ~8% more accounts and "
+        "spends ~0.4% more attacker-only: add `population=default` for churn's calibrated figures.",
         "- The pacing rule is one plausible strategy, not the attacker's best response to each policy at each "
         "budget; a best-response search would give the worst case for the defender.",
         "- Intervals are Student-t over few seeds; the grid is coarse, so the inverse is only as fine as the grid.",
