@@ -232,7 +232,7 @@ def test_the_parameter_table_is_current() -> None:
     """docs/parameters.md is what ``python -m sim.config.roles --write`` writes from the declarations."""
     text = roles.markdown()
     assert roles.DOCS.read_text(encoding="utf-8") == text, "regenerate it: python -m sim.config.roles --write"
-    assert "| `policy.detector.threshold` | 6.4817 | in [-50, 50] | lever |" in text
+    assert re.search(r"\| `policy\.detector\.threshold` \| \d+\.\d+ \| in \[-50, 50\] \| lever \|", text)  # the calibrated value
     assert "## `population`" in text and "`population.segments[3].vpn_share`" in text
 
 
