@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -106,13 +107,28 @@ def refuse_bad_overrides(args: list[str]) -> None:
         raise SystemExit(2) from None
 
 
+_interrupted = False
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    """Ctrl-C: remember it, then interrupt as Python does. An interrupt that lands inside
+    OmegaConf can come out as another error (a half-built node); the flag still says why."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console entry point."""
     register_configs()
     refuse_bad_overrides(sys.argv[1:])
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         hydra.main(config_path=config_dir(), config_name="config", version_base="1.3")(_app)()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit) as stop:
+        if not (_interrupted or isinstance(stop, KeyboardInterrupt)):
+            raise
         print(f"\ndistill-sim: interrupted{_sweep_state()}", file=sys.stderr)
         raise SystemExit(130) from None
 

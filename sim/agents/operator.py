@@ -687,9 +687,15 @@ class Operator(mesa.Agent):
             goal = max(goal - routed, 0)
         goal = min(goal, int(n * self._max_per_account_hour) or n)
         base, extra = divmod(goal, n)
-        rank = (np.arange(n) + self._offset) % n
+        # One more request for the ``extra`` accounts whose rank ``(i + offset) % n`` is below
+        # ``extra``: a window of positions starting at ``(n - offset) % n``, wrapping around.
+        demand = np.full(n, base, dtype=np.int64)
+        start = (n - self._offset) % n
+        end = start + extra
+        demand[start:min(end, n)] += 1
+        if end > n:
+            demand[:end - n] += 1
         self._offset = (self._offset + extra) % n
-        demand = base + (rank < extra).astype(np.int64)
         rows = self._sending
         served = 0
         for p, sel, d in self._by_provider(rows, demand):
