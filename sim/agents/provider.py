@@ -113,12 +113,13 @@ class Provider(mesa.Agent):
         outcome = self.queue.review(self.view, self.index, world.clock.tick, world.review_load)
         self.last_review = outcome
         self.ban(outcome.rows[outcome.banned], "review")
+        lost_some = outcome.rows[outcome.any_banned & ~outcome.banned]  # sampled rows that lost real accounts
         ctx.banned_today = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today
-        ctx.spread_today = np.concatenate([ctx.banned_today, outcome.rows[outcome.any_banned & ~outcome.banned]])
+        ctx.spread_today = np.concatenate([ctx.banned_today, lost_some])
         for control in self._propagators:
             control.apply(ctx)
-        banned = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today
-        world.consortium.publish(self.index, banned, np.concatenate([banned, ctx.spread_today]))
+        banned = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today  # with link bans
+        world.consortium.publish(self.index, banned, np.concatenate([banned, lost_some]))
 
     def enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
         """Put the whole of rows ``rows`` (every real account each stands for not yet queued) in
@@ -159,9 +160,8 @@ class Provider(mesa.Agent):
                                    threshold, code, load, tick)
 
     def _mark(self, rows: np.ndarray, source: str) -> None:
-        code = QUEUE_SOURCES.index(source)
-        self.view.queued_by[rows] = code
-        self.view.flag_sources[rows] |= 1 << code
+        """Which control last queued each of ``rows`` (the ``*_after_review_from_<source>`` metrics)."""
+        self.view.queued_by[rows] = QUEUE_SOURCES.index(source)
 
     def ban(self, rows: np.ndarray, reason: str) -> None:
         """Ban accounts ``rows`` now (idempotent for already-banned rows)."""

@@ -242,4 +242,3 @@ class ReviewQueue:
         view.queued[rows] = False
         view.queued_mass[rows] = 0.0
         view.queue_full[rows] = False
-        view.flag_sources[rows] = 0

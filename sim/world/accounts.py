@@ -28,7 +28,6 @@ Observable columns (what a provider can see, and all a control may read):
                     provider's accumulated evidence on the account, fading over its memory
                     (sim/controls/evidence.py)
     evidence_day    int32   last day the account sent traffic (the evidence's reference day)
-    flag_sources    int16   every control whose flag waits in review for it (bit i: QUEUE_SOURCES[i])
     template_group_size float64 accounts carrying the account's prompt template when the provider
                     counts more than the table's rows (a sampled users' shared template; 0: the rows)
 
@@ -85,7 +84,6 @@ _OBSERVABLE: dict[str, type] = {
     "evidence_days_sq": np.float64,
     "evidence_volume": np.float64,
     "evidence_day": np.int32,
-    "flag_sources": np.int16,
     "template_group_size": np.float64,
 }
 _TRUTH: dict[str, type] = {
