@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import sys
 import time
@@ -88,9 +89,51 @@ def day_bar(stream: TextIO) -> Iterator[Callable[[int, int], None] | None]:
         yield on_day
 
 
+_MULTIRUN = frozenset({"-m", "--multirun"})
+_SWEEP_FUNCTION = re.compile(r"^(range|choice|interval|glob|tag|sort|shuffle)\(")
+
+
+def _is_sweep(override: str) -> bool:
+    """Whether an override sweeps values (``k=a,b``, ``k=range(...)``...) rather than sets one."""
+    value = override.split("=", 1)[1] if "=" in override else ""
+    if _SWEEP_FUNCTION.match(value):
+        return True
+    depth, quote = 0, ""
+    for ch in value:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return True
+    return False
+
+
+def fixed_overrides(args: list[str]) -> list[str]:
+    """A multirun's overrides that every run shares (not the swept ones, not Hydra's own but
+    its search path, which may hold the config groups the others name)."""
+    out = []
+    for a in args:
+        key = a.split("=", 1)[0].lstrip("+~")
+        if a.startswith("-") or _is_sweep(a) or (key.startswith("hydra") and key != "hydra.searchpath"):
+            continue
+        out.append(a)
+    return out
+
+
 def refuse_bad_overrides(args: list[str]) -> None:
-    """Compose a single run's overrides first; exit 2 with one line if any is refused."""
-    if not args or any(a.split("=", 1)[0] in _NOT_A_SINGLE_RUN for a in args if a.startswith("-")):
+    """Compose a single run's overrides (a multirun's shared ones) first; exit 2 with one line
+    if any is refused. The points a sweep varies are checked by the sweeper before launching."""
+    flags = {a.split("=", 1)[0] for a in args if a.startswith("-")}
+    if flags & _MULTIRUN and not flags & (_NOT_A_SINGLE_RUN - _MULTIRUN):
+        args = fixed_overrides(args)
+    elif flags & _NOT_A_SINGLE_RUN:
+        return
+    if not args:
         return
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
@@ -118,10 +161,23 @@ def _on_sigint(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def register_sweeper() -> None:
+    """Make the project's sweeper known to Hydra however the package was installed. Hydra
+    finds plugins by walking the directories of the ``hydra_plugins`` namespace; an editable
+    install maps the project's part of it through an import hook instead, which that walk
+    does not see (``distill-sim -m`` then failed with "Unknown plugin class")."""
+    from hydra.core.plugins import Plugins
+    from hydra_plugins.distill_sim_sweeper.sweeper import GroupValidatedSweeper
+
+    Plugins.instance().register(GroupValidatedSweeper)
+
+
 def main() -> None:
     """Console entry point."""
     register_configs()
     refuse_bad_overrides(sys.argv[1:])
+    if _MULTIRUN & {a.split("=", 1)[0] for a in sys.argv[1:]}:
+        register_sweeper()
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _on_sigint)
     try:

@@ -60,3 +60,34 @@ def test_help_says_what_the_tool_does_lists_the_groups_and_examples(tmp_path: Pa
     assert "Powered by Hydra" not in proc.stdout and "Examples:" in proc.stdout
     assert any(line.startswith("policy: ") and "status_quo" in line for line in lines)
     assert sum(1 for line in lines if line.strip().startswith("distill-sim ")) >= 5
+
+
+def _console(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """The installed console script, as a user runs it (not ``python -m sim`` from the repository)."""
+    script = Path(sys.executable).with_name("distill-sim")
+    if not script.exists():
+        pytest.skip(f"no console script next to {sys.executable}")
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    return subprocess.run([str(script), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("fixed, key, allowed", [
+    ("policy.detector.treshold=5", "policy.detector.treshold", "did you mean policy.detector.threshold?"),
+    ("polcy=none", "polcy", "did you mean policy?"),
+])
+def test_a_multiruns_shared_override_with_a_typo_is_one_line_before_anything_runs(
+        tmp_path: Path, fixed: str, key: str, allowed: str) -> None:
+    proc = _console(tmp_path, "-m", "+sweep=smoke", "seed=0,1", fixed, f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, proc.stderr
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert key in lines[0] and allowed in lines[0], lines[0]
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_the_console_script_runs_a_sweep_from_any_directory(tmp_path: Path) -> None:
+    """Hydra's plugin scan does not see an editable install's sweeper; the script registers it."""
+    sweep = tmp_path / "sweep"
+    proc = _console(tmp_path, "-m", "+sweep=smoke", "seed=0", "scenario.end_date=2026-04-25", f"hydra.sweep.dir={sweep}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list((sweep / "runs").glob("*/metrics.json"))) == 2
