@@ -4,7 +4,10 @@ Runs the reference world (``population=default``, ``policy=status_quo`` unless t
 otherwise) for both attacker strategies and a few seeds, records every real legitimate
 account that joins a provider's review queue and its priority, and bins them: per provider,
 ``bins`` priority bins of equal flagged mass, each with its mean priority and the real
-accounts it gets per day (averaged over days and runs). Writes them into
+accounts it gets per day (averaged over days and runs). What link analysis queues rises
+with the day's bans, so it is split (:func:`link_load`): the part legitimate bans set off
+joins the bins at the link priority, the part per operator row whose ban spreads becomes
+``per_spread``, which an attacker-only run adds in proportion to its own bans. Writes them into
 ``conf/population/none.yaml`` as ``review_background`` (or prints them with ``--print``).
 
     python experiments/review_background.py --seeds 4          # ~1 min on 2 cores
@@ -24,35 +27,75 @@ ROOT = Path(__file__).resolve().parents[1]
 NONE_YAML = ROOT / "conf" / "population" / "none.yaml"
 
 
-def _record(overrides: list[str]) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
-    """(days simulated, per provider: the priorities and masses of legitimate accounts queued)."""
+def _record(overrides: list[str]) -> tuple[int, list[dict]]:
+    """(days simulated, per provider: the priorities and masses of legitimate accounts queued by
+    every control but link analysis, and per day the legitimate mass link analysis queued and the
+    operators' rows whose bans spread)."""
     from sim import DistillationModel, compose
+    from sim.controls import QUEUE_SOURCES
+    from sim.controls.link_analysis import LinkAnalysis
 
     model = DistillationModel(compose(overrides))
-    seen: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in model.providers]
+    link = QUEUE_SOURCES.index(LinkAnalysis.name)
+    seen = [{"priority": [], "mass": [], "link": {}, "spread": {}} for _ in model.providers]
 
     def watch(provider):
-        queue = provider.queue
+        queue, out = provider.queue, seen[provider.index]
         original = queue.add
 
-        def add(view, rows, priority, mass, *args, **kwargs):
-            original(view, rows, priority, mass, *args, **kwargs)
+        def add(view, rows, priority, mass, source, *args, **kwargs):
+            original(view, rows, priority, mass, source, *args, **kwargs)
             table = model.accounts  # a measurement: it may read the label, controls never do
             legit = ~table.is_attacker[rows] & ~table.is_reseller[rows]
-            seen[provider.index].append((np.asarray(priority, float)[legit], np.asarray(mass, float)[legit]))
+            if source == link:
+                day = model.clock.day
+                out["link"][day] = out["link"].get(day, 0.0) + float(np.asarray(mass, float)[legit].sum())
+            else:
+                out["priority"].append(np.asarray(priority, float)[legit])
+                out["mass"].append(np.asarray(mass, float)[legit])
 
         queue.add = add
+        for control in provider.controls:
+            if isinstance(control, LinkAnalysis):
+                apply = control.apply
+
+                def apply_and_count(ctx, apply=apply):
+                    day = model.clock.day
+                    out["spread"][day] = out["spread"].get(day, 0) + int(model.accounts.is_attacker[ctx.spread_today].sum())
+                    apply(ctx)
+
+                control.apply = apply_and_count
 
     for provider in model.providers:
         watch(provider)
     model.run_model()
     days = model.clock.day + 1
-    out = []
-    for parts in seen:
-        p = np.concatenate([x for x, _ in parts]) if parts else np.zeros(0)
-        m = np.concatenate([y for _, y in parts]) if parts else np.zeros(0)
-        out.append((p, m))
-    return days, out
+    result = []
+    for out in seen:
+        result.append({
+            "priority": np.concatenate(out["priority"]) if out["priority"] else np.zeros(0),
+            "mass": np.concatenate(out["mass"]) if out["mass"] else np.zeros(0),
+            "link": np.array([out["link"].get(d, 0.0) for d in range(days)]),
+            "spread": np.array([out["spread"].get(d, 0) for d in range(days)], float),
+        })
+    return days, result
+
+
+def link_load(link: np.ndarray, spread: np.ndarray) -> tuple[float, float]:
+    """Legitimate accounts link analysis queues per day, split as ``a + b x`` with ``x`` the
+    operators' rows whose bans spread that day (least squares over days and runs, both
+    non-negative): ``a`` is the load legitimate bans set off (carried as a constant), ``b``
+    the load per operator row (carried in proportion to the run's own bans)."""
+    if link.sum() <= 0:
+        return 0.0, 0.0
+    if np.ptp(spread) == 0:
+        return float(link.mean()), 0.0
+    b, a = np.polyfit(spread, link, 1)
+    if a < 0:
+        return 0.0, float(link.sum() / spread.sum())
+    if b < 0:
+        return float(link.mean()), 0.0
+    return float(a), float(b)
 
 
 def bin_load(priority: np.ndarray, mass: np.ndarray, bins: int, days: float) -> tuple[list[float], list[float]]:
@@ -75,6 +118,12 @@ def bin_load(priority: np.ndarray, mass: np.ndarray, bins: int, days: float) -> 
     return pri, per_day
 
 
+def link_priority(overrides: list[str]) -> float:
+    from sim import compose
+
+    return float(compose(overrides).policy.review.link_priority)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=4)
@@ -89,10 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     total_days = sum(d for d, _ in results)
     lines = []
     for i in range(n_prov):
-        p = np.concatenate([r[1][i][0] for r in results])
-        m = np.concatenate([r[1][i][1] for r in results])
+        parts = [r[1][i] for r in results]
+        a, b = link_load(np.concatenate([p["link"] for p in parts]), np.concatenate([p["spread"] for p in parts]))
+        p = np.concatenate([x["priority"] for x in parts] + [np.full(1, link_priority(args.overrides))])
+        m = np.concatenate([x["mass"] for x in parts] + [np.full(1, a * total_days)])
         pri, per_day = bin_load(p, m, args.bins, total_days)
-        lines.append(f"  - {{provider: {i}, priority: {pri}, accounts_per_day: {per_day}}}")
+        lines.append(f"  - {{provider: {i}, priority: {pri}, accounts_per_day: {per_day}, per_spread: {round(b, 4)}}}")
     command = " ".join(["python experiments/review_background.py", *(argv if argv is not None else sys.argv[1:])])
     block = (f"# The legitimate review load carried instead of the population (sim/controls/review.py):\n"
              f"# measured by `{command}` on {dt.date.today().isoformat()} from population=default under\n"

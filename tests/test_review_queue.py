@@ -112,3 +112,25 @@ def test_entries_expire_after_their_own_wait():
     assert np.isclose(view.queued_mass[0], 5.0) and view.queued[0]
     queue._gather(view, TICK + 5 * HOURS_PER_DAY)
     assert not view.queued[0] and view.queued_mass[0] == 0.0
+
+
+def test_a_background_carries_the_load_the_days_bans_set_off():
+    """Without the population, per_spread real accounts per spreading row join the next review
+    at the link priority, above the operator's entries below it: with 10 rows spreading and
+    per_spread 20, the 200 background accounts take the first 200 of 250 reviews."""
+    from sim.config import ReviewBackground
+
+    table = AccountTable(100)
+    table.add(100, provider=0, status=ACTIVE, created_at=-3650 * HOURS_PER_DAY, weight=1.0)
+    view = table.observable()
+    cfg = ReviewConfig(capacity_per_day=250.0, link_priority=10.0)
+    background = ReviewBackground(provider=0, priority=[1.0], accounts_per_day=[0.0], per_spread=20.0)
+    queue = ReviewQueue(cfg, EvidenceMemory(DetectorConfig(), np.random.default_rng(1)), QUEUE_SOURCES,
+                        np.random.default_rng(2), background)
+    rows = np.arange(100)
+    queue.spread_load(10, TICK)
+    queue.enqueue(view, rows, np.ones(100), np.full(100, 9.0), DETECTOR, np.ones(100), TICK + HOURS_PER_DAY)
+    outcome = queue.review(view, 0, TICK + HOURS_PER_DAY, np.ones(100))
+    assert queue.reviews_done == 250.0 and outcome.rows.size == 50  # 200 background, then 50 of the operator's
+    queue.spread_load(0, TICK)  # no ban, no load
+    assert queue._pending == []

@@ -11,6 +11,7 @@ from ..world.accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
 from ..config import INDICATORS, PolicyConfig, ReviewBackground
 from ..controls import QUEUE_SOURCES, Control, DayContext, EvidenceMemory, IdentityGating, Phase, TrafficBatch, build_stack
 from ..controls.detector import Detector
+from ..controls.link_analysis import LinkAnalysis
 from ..controls.identity_gating import Credential, SignUpTerms
 from ..controls.review import ReviewOutcome, ReviewQueue
 
@@ -45,6 +46,7 @@ class Provider(mesa.Agent):
         self._filters = [c for c in self.controls if Phase.FILTER in c.phases]
         self._flaggers = [c for c in self.controls if Phase.FLAG in c.phases]
         self._propagators = [c for c in self.controls if Phase.PROPAGATE in c.phases]
+        self._links = any(isinstance(c, LinkAnalysis) for c in self.controls)  # a background's spread load needs it
         self.last_review = ReviewOutcome.empty()
         # Draws how many of a weighted row's real accounts the detector flags (review.py).
         self._flag_stream = streams.generator(f"provider/{index}/flagged_accounts")
@@ -118,6 +120,8 @@ class Provider(mesa.Agent):
         ctx.spread_today = np.concatenate([ctx.banned_today, lost_some])
         for control in self._propagators:
             control.apply(ctx)
+        if self._links:
+            self.queue.spread_load(ctx.spread_today.size, world.clock.tick)
         banned = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today  # with link bans
         world.consortium.publish(self.index, banned, np.concatenate([banned, lost_some]))
 

@@ -68,9 +68,13 @@ class ReviewBackground:
     Every day, ``accounts_per_day[j]`` real legitimate accounts join the provider's review
     queue at priority ``priority[j]`` (bins of the flagged legitimate accounts' priorities),
     competing with the operators' accounts for the review capacity as the population's
-    would. Measured from the reference population under the status quo by
-    ``experiments/review_background.py``; it stands in for the population only while the
-    detector's settings are those it was measured under (docs/model.md).
+    would. The load that bans set off is not a constant: after each day's bans,
+    ``per_spread`` real legitimate accounts per row whose ban spreads join at the link
+    priority (``policy.review.link_priority``), as link analysis queues the legitimate
+    users who share a banned account's indicators. Measured from the reference population
+    under the status quo by ``experiments/review_background.py``; it stands in for the
+    population only while the detector's and link analysis' settings are those it was
+    measured under (docs/model.md).
     """
 
     provider: int = count(0, 0, 1000, role=SETTING, doc="Provider index whose queue the load joins.")
@@ -78,6 +82,8 @@ class ReviewBackground:
                                     doc="Priorities of the bins (review priority of a flagged legitimate account).")
     accounts_per_day: list[float] = nonneg(None, 1e9, default_factory=list, role=SETTING, source="E",
                                            doc="Real legitimate accounts flagged per day in each bin.")
+    per_spread: float = nonneg(0.0, 1e6, role=SETTING, source="E",
+                               doc="Real legitimate accounts link analysis queues per row whose ban spreads.")
 
 
 @dataclass

@@ -105,6 +105,7 @@ class ReviewQueue:
         self.stream = rng
         self.reviews_done = 0.0
         self._background = (np.asarray(background.priority, float), np.asarray(background.accounts_per_day, float)) if background else None
+        self._per_spread = background.per_spread if background else 0.0
         # Review evidence a flag from each source adds (the detector's evidence is the score itself).
         self._bonus = np.array([0.0 if s == "detector" else getattr(cfg.flag_evidence, s) for s in sources])
         self._row = np.zeros(0, np.int64)
@@ -151,6 +152,15 @@ class ReviewQueue:
         np.add.at(view.queued_mass, rows, mass)
         view.queued_mass[rows] = np.minimum(view.queued_mass[rows], load[rows])  # rounding never queues more than the row
         view.queue_full[rows] = view.queued_mass[rows] >= load[rows] - 1e-9
+
+    def spread_load(self, spreading: int, tick: int) -> None:
+        """The legitimate load that ``spreading`` rows' bans set off today, in a run that
+        carries a background instead of the population: ``per_spread`` real accounts per
+        row at the link priority, reviewed from tomorrow (as link analysis' entries are)."""
+        if self._per_spread <= 0.0 or spreading == 0:
+            return
+        self._pending.append((np.full(1, BACKGROUND, np.int64), np.full(1, float(self.cfg.link_priority)),
+                              np.full(1, self._per_spread * spreading), np.zeros(1, np.int8), np.full(1, tick, np.int64)))
 
     # ------------------------------------------------------------------ review
 
