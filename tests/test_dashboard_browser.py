@@ -26,8 +26,8 @@ SHOWN = tables.CAMPAIGN + tables.COST + tables.COLLATERAL
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    with dashboard_server() as url, browser_page(tmp_path_factory.mktemp("profile")) as p:
-        p.goto(url)
+    with dashboard_server() as served, browser_page(tmp_path_factory.mktemp("profile")) as p:
+        p.goto(served.url)
         p.wait_for_selector(".dash-run", timeout=60_000)
         yield p
 

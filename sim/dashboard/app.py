@@ -47,7 +47,7 @@ def harvest_figure(single: runs.Single):
     fig.add_scatter(x=[d["day"].min(), d["day"].max()], y=[target, target], mode="lines", name="target",
                     line={"dash": "dash", "color": "#888"})
     fig.update_layout(title="cumulative harvest against the target", xaxis_title="day", yaxis_title="exchanges",
-                      height=330, margin={"l": 60, "r": 20, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.2})
+                      width=880, height=330, margin={"l": 60, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2})
     return fig
 
 
@@ -62,7 +62,7 @@ def accounts_figure(single: runs.Single):
                     yaxis="y2", line={"color": "#1f77b4"})
     fig.update_layout(title="the attacker's accounts", xaxis_title="day", yaxis={"title": "banned (accounts)"},
                       yaxis2={"title": "active (accounts)", "overlaying": "y", "side": "right"},
-                      height=330, margin={"l": 60, "r": 60, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.2})
+                      width=880, height=330, margin={"l": 60, "r": 60, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2})
     return fig
 
 
@@ -89,8 +89,8 @@ def pareto_figure(table, stratum: str):
     fig.add_scatter(x=front[tables.HARMED], y=100 * front[results.BLOCKED], mode="lines", name="Pareto front",
                     line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
     fig.update_layout(title=f"blocked share against users harmed (attacker: {stratum})",
-                      xaxis_title=tables.HARMED_LABEL, yaxis_title="campaign blocked (%)", height=460,
-                      margin={"l": 60, "r": 20, "t": 40, "b": 40})
+                      xaxis_title=tables.HARMED_LABEL, yaxis_title="campaign blocked (%)", width=1100, height=500,
+                      margin={"l": 70, "r": 20, "t": 60, "b": 50})
     return fig
 
 
@@ -192,11 +192,14 @@ def CompareView(run_overrides: list[str]):
                 "the same seeds (common random numbers: seed s is the same world under A and B).")
     with solara.Columns([1, 1]):
         with solara.Column():
+            solara.HTML(tag="h4", unsafe_innerHTML="configuration A")
             solara.InputTextArea("configuration A", value=a, on_value=set_a, continuous_update=True, rows=2)
             solara.Button("A = the Run view's configuration",
                           on_click=lambda: set_a(" ".join(o for o in run_overrides if not o.startswith("seed="))),
                           text=True)
-        solara.InputTextArea("configuration B", value=b, on_value=set_b, continuous_update=True, rows=2)
+        with solara.Column():
+            solara.HTML(tag="h4", unsafe_innerHTML="configuration B")
+            solara.InputTextArea("configuration B", value=b, on_value=set_b, continuous_update=True, rows=2)
     solara.InputText("seeds (e.g. 0 1 2 or 0-4)", value=seeds, on_value=set_seeds, continuous_update=True)
     solara.Button("Compare", on_click=lambda: task(a, b, seeds), color="primary", disabled=task.pending,
                   classes=["dash-compare"])
@@ -213,7 +216,8 @@ def CompareView(run_overrides: list[str]):
         solara.HTML(tag="p", unsafe_innerHTML=f"A: <code>{escape(' '.join(pair.a))}</code><br>B: <code>{escape(' '.join(pair.b))}"
                     f"</code><br>seeds: {' '.join(map(str, pair.seeds))} ({seeds_note})")
         solara.HTML(tag="div", unsafe_innerHTML=tables.html_table(table.to_dict("records"),
-                                                                   ["heading", "A", "B", "B - A", "direction"], key="outcome"))
+                                                                   ["outcome", "A", "B", "B - A", "better"], key="key"),
+                    classes=["dash-pair"])
 
 
 @solara.component
@@ -243,15 +247,17 @@ def ResultsView():
         solara.Error(error, classes=["dash-error"])
     if opened is not None:
         strata = sorted(str(s) for s in opened["stratum"].unique())
-        solara.ToggleButtonsSingle(value=stratum, values=strata, on_value=set_stratum)
-        sub = opened[opened["stratum"] == stratum]
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text("attacker strategy:")
+            solara.ToggleButtonsSingle(value=stratum, values=strata, on_value=set_stratum)
+        sub = opened[opened["stratum"] == stratum].sort_values(results.BLOCKED, ascending=False)
         rows = [{"arm": r["arm"], "seeds": r["seeds"],
                  **{tables.heading(n): results.interval_text(r, n, tables.fmt) for n in results.SHOWN},
                  "on the Pareto front": "yes" if r["pareto"] else ""}
                 for _, r in sub.iterrows()]
         columns = ["arm", "seeds", *[tables.heading(n) for n in results.SHOWN], "on the Pareto front"]
         solara.FigurePlotly(pareto_figure(opened, stratum))
-        solara.HTML(tag="div", unsafe_innerHTML=tables.html_table(rows, columns))
+        solara.HTML(tag="div", unsafe_innerHTML=tables.html_table(rows, columns, key="arm"), classes=["dash-sweep"])
 
 
 @solara.component

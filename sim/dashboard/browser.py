@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,9 +35,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running dashboard server: its address and process id."""
+
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def dashboard_server(timeout: float = 60.0) -> Iterator[str]:
-    """Serve the dashboard in a subprocess on a free local port; yields its address, stops it after.
+def dashboard_server(timeout: float = 60.0) -> Iterator[Served]:
+    """Serve the dashboard in a subprocess on a free port, host left at its default; stops it after.
 
     Raises:
         RuntimeError: the server exited or did not answer within ``timeout`` seconds (with its output).
@@ -58,7 +67,7 @@ def dashboard_server(timeout: float = 60.0) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the dashboard server did not answer at {url} within {timeout:.0f} s") from None
                 time.sleep(0.3)
-        yield url
+        yield Served(url, proc.pid)
     finally:
         proc.terminate()
         try:

@@ -55,7 +55,7 @@ class Lever:
         d = self.declared
 
         def number(v: float) -> str:
-            return f"{v:,.12g}"
+            return f"{int(v):,}" if d.integer and math.isfinite(v) else f"{v:,.12g}"
 
         if d.choices:
             return "one of " + ", ".join(d.choices)

@@ -63,7 +63,7 @@ def summary(runs: pd.DataFrame) -> pd.DataFrame:
     for (stratum, arm), group in runs.groupby([STRATUM, ARM], sort=True):
         row: dict = {"stratum": stratum, "arm": arm, "policy": group["policy.name"].iloc[0], "seeds": int(group["seed"].nunique())}
         for name in SHOWN:
-            est = estimate(group[name].tolist())
+            est = estimate(group[name].tolist(), name)
             row[name], row[f"{name}.lo"], row[f"{name}.hi"] = est.value, est.lo, est.hi
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -83,6 +83,6 @@ def pareto_front(benefit: np.ndarray, cost: np.ndarray) -> np.ndarray:
 def interval_text(row: pd.Series, name: str, fmt) -> str:
     """``mean [lo, hi]`` of ``name`` in a summary row (no interval under two seeds)."""
     lo, hi = row[f"{name}.lo"], row[f"{name}.hi"]
-    if isinstance(lo, float) and math.isnan(lo):
+    if (isinstance(lo, float) and math.isnan(lo)) or lo == hi:
         return fmt(row[name], name)
     return f"{fmt(row[name], name)} [{fmt(lo, name)}, {fmt(hi, name)}]"

@@ -56,14 +56,17 @@ def fmt(value, name: str | None = None) -> str:
     if isinstance(value, bool) or isinstance(value, str):
         return str(value)
     if name is not None and (o := outcomes.find(name)) is not None and o.unit == outcomes.SHARE:
-        return f"{100 * float(value):.2f}%"
+        pct = 100 * float(value)  # a tiny share keeps its digits: 0.000917%, not 0.00%
+        if pct == 0 or abs(pct) >= 1:
+            return f"{pct:.2f}%" if pct else "0%"
+        return np.format_float_positional(pct, precision=3, fractional=False, trim="-") + "%"
     if isinstance(value, float) and math.isinf(value):
         return "inf"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     if isinstance(value, int) or float(value).is_integer():
         return f"{int(value)}"
-    return f"{value:.4g}"
+    return np.format_float_positional(value, precision=4, fractional=False, trim="-")
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,17 @@ class Estimate:
         if self.n == 0 or math.isnan(self.value):
             return "n/a"
         sign = "+" if signed and self.value > 0 else ""
-        if math.isnan(self.lo):
+        if math.isnan(self.lo) or self.lo == self.hi:  # one seed, or the same value on every seed
             return sign + fmt(self.value, name)
         return f"{sign}{fmt(self.value, name)} [{fmt(self.lo, name)}, {fmt(self.hi, name)}]"
 
 
-def estimate(values: Sequence[float]) -> Estimate:
-    """Mean and Student-t interval of the finite values (missing ones dropped)."""
+def estimate(values: Sequence[float], name: str | None = None) -> Estimate:
+    """Mean and Student-t interval of the finite values (missing ones dropped).
+
+    The interval is cut to what the quantity can be: a share to [0, 1], a level none of whose
+    values is negative to >= 0 (``name`` None: a difference, which can take either sign).
+    """
     from scipy import stats
 
     x = np.asarray([v for v in values if v is not None], dtype=float)
@@ -97,7 +104,12 @@ def estimate(values: Sequence[float]) -> Estimate:
     if x.size < 2:
         return Estimate(m, math.nan, math.nan, 1)
     half = float(stats.t.ppf(0.5 + LEVEL / 2, x.size - 1)) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    return Estimate(m, m - half, m + half, int(x.size))
+    lo, hi = m - half, m + half
+    if name is not None and (x >= 0).all():
+        lo = max(lo, 0.0)
+    if name is not None and (o := outcomes.find(name)) is not None and o.unit == outcomes.SHARE:
+        hi = min(hi, 1.0)
+    return Estimate(m, lo, hi, int(x.size))
 
 
 def run_rows(metrics: dict, names: Sequence[str]) -> list[tuple[str, str, str, str]]:
@@ -113,10 +125,10 @@ def pair_table(runs: pd.DataFrame, names: Sequence[str] = COMPARED) -> pd.DataFr
     rows = []
     for n in names:
         wide = runs.pivot(index="seed", columns="arm", values=n).astype(float)
-        a, b = estimate(wide["A"]), estimate(wide["B"])
+        a, b = estimate(wide["A"], n), estimate(wide["B"], n)
         diff = estimate(wide["B"] - wide["A"])
-        rows.append({"outcome": n, "heading": heading(n), "A": a.text(n), "B": b.text(n),
-                     "B - A": diff.text(n, signed=True), "direction": better(n), "seeds": a.n})
+        rows.append({"key": n, "outcome": heading(n), "A": a.text(n), "B": b.text(n),
+                     "B - A": diff.text(n, signed=True), "better": better(n), "seeds": a.n})
     return pd.DataFrame(rows)
 
 
