@@ -48,9 +48,9 @@ def main() -> None:
         field.fill(args.sweep_dir)
         field.press("Tab")
         page.locator(".dash-open").click()
-        page.locator(".js-plotly-plot").last.wait_for()
+        page.frame_locator("iframe.dash-chart").last.locator(".js-plotly-plot .scatterlayer").wait_for()
         page.wait_for_timeout(1500)
-        points = page.locator(".js-plotly-plot").last.locator(".scatterlayer .point")
+        points = page.frame_locator("iframe.dash-chart").last.locator(".scatterlayer .point")
         box = points.nth(points.count() // 2).bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a hover label, as a reader sees it
         page.wait_for_timeout(500)

@@ -133,3 +133,9 @@ def test_a_folder_without_a_collected_table_says_how_to_make_one(tmp_path) -> No
     with pytest.raises(results.NotASweep, match="python -m sim.sweeps.collect"):
         results.read_runs(tmp_path)
 
+
+
+def test_a_lever_sweep_keeps_each_setting_as_its_own_arm() -> None:
+    point = "policy=volume_cap policy.volume_cap.per_account_day=200 attacker=churn seed=3 +sweep=threshold_base"
+    assert results.arm_of(point, "volume_cap") == "volume caps · policy.volume_cap.per_account_day=200"
+    assert results.arm_of(None, "status_quo") == "status quo"

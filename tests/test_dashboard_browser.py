@@ -1,8 +1,8 @@
 """The dashboard in a real browser: Debian's headless Chromium driven by Playwright.
 
 The server runs in a subprocess on a free port of 127.0.0.1, as a reader would start it. The
-test picks an attacker-only run (population=none, a few seconds), runs it, changes a lever (the
-attacker's budget, to one that binds), runs again, and checks that the chart and the numbers changed and that every number shown
+test picks an attacker-only run (population=none) with a budget that binds (a second or two),
+runs it, changes the budget, runs again, and checks that the chart and the numbers changed and that every number shown
 equals the command line's for the same overrides (``sim.run(sim.compose(overrides))``). A
 refused value shows the command line's one-line message. Skipped when /usr/bin/chromium or
 the playwright package is missing (``.ci/run`` installs Chromium; ``playwright install``
@@ -37,7 +37,9 @@ def _shown_numbers(page) -> dict[str, str]:
 
 
 def _harvest_trace(page) -> list[float]:
-    return page.evaluate("() => Array.from(document.querySelector('.js-plotly-plot').data[0].y)")
+    """The y values of the harvest chart's first trace, as plotly.js drew them (the chart's frame)."""
+    plot = page.frame_locator("iframe.dash-chart").first.locator(".js-plotly-plot")
+    return plot.evaluate("el => Array.from(el.data[0].y)")
 
 
 def _run_and_wait(page, overrides: list[str]) -> None:
@@ -46,8 +48,9 @@ def _run_and_wait(page, overrides: list[str]) -> None:
     command = "distill-sim " + " ".join(overrides)
     expect(page.locator(".dash-command")).to_have_text(command, timeout=30_000)
     page.locator(".dash-run").click()
+    page.locator(".dash-progress").wait_for(timeout=30_000)  # the run goes on in the background, with its progress
     page.locator(".dash-shown", has_text=command).wait_for(timeout=60_000)
-    page.wait_for_function("() => document.querySelector('.js-plotly-plot') && document.querySelector('.js-plotly-plot').data")
+    page.frame_locator("iframe.dash-chart").first.locator(".js-plotly-plot .scatterlayer").wait_for(timeout=30_000)
 
 
 def test_a_run_shows_the_command_lines_numbers_and_updates_when_a_lever_changes(page) -> None:
@@ -55,10 +58,12 @@ def test_a_run_shows_the_command_lines_numbers_and_updates_when_a_lever_changes(
 
     groups = ["scenario=qwen_2026", "attacker=wide_slow", "policy=status_quo", "population=none"]
     select_option(page, "legitimate users", "none")
-    _run_and_wait(page, groups)
+    # Budgets that bind (the campaign stops short of its target): runs of a second or two.
+    set_lever(page, "attacker budget", "100000")
+    _run_and_wait(page, [*groups, "scenario.operators.0.budget_usd=100000"])
     first_numbers, first_trace = _shown_numbers(page), _harvest_trace(page)
 
-    set_lever(page, "attacker budget", "300000")  # binds: the campaign stops short of its target
+    set_lever(page, "attacker budget", "300000")
     bound = [*groups, "scenario.operators.0.budget_usd=300000"]
     _run_and_wait(page, bound)
     numbers, trace = _shown_numbers(page), _harvest_trace(page)

@@ -9,6 +9,8 @@ figures, so a reader can hover for the exact values.
 
 from __future__ import annotations
 
+import math
+import time
 from html import escape
 
 import solara
@@ -19,6 +21,8 @@ from sim.config.names import palette_index
 from . import levers, results, runs, tables
 
 TITLE = "distill-sim dashboard"
+PLOTLY_JS = "/static/assets/plotly.min.js"  # served from Plotly's package (sim.dashboard.server)
+CHART_HEIGHT, PARETO_HEIGHT = 330, 500
 CSS = """
 .dash-table { border-collapse: collapse; font-size: 14px; margin: 4px 0 12px 0; }
 .dash-table th, .dash-table td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; }
@@ -26,6 +30,22 @@ CSS = """
 .dash-command { font-family: monospace; font-size: 13px; background: #f6f6f6; padding: 6px; white-space: pre-wrap; }
 .dash-hint { color: #555; font-size: 12px; margin: -14px 0 10px 2px; }
 """
+
+
+def page_of(fig) -> str:
+    """A Plotly figure as a page of its own, loading plotly.js from the dashboard's server.
+
+    Why not a figure widget: each widget ships the whole plotly.js bundle (5 MB) to the browser,
+    every time one is created; a page that names the script lets the browser load it once.
+    """
+    return fig.to_html(include_plotlyjs=PLOTLY_JS, full_html=True, config={"displaylogo": False, "responsive": True})
+
+
+@solara.component
+def Chart(page: str, height: int):
+    """A chart page (:func:`page_of`) in a frame the width of its column."""
+    solara.HTML(tag="iframe", classes=["dash-chart"],
+                attributes={"srcdoc": page, "style": f"width: 100%; height: {height + 20}px; border: 0;"})
 
 
 def _hex(policy: str) -> str:
@@ -43,11 +63,11 @@ def harvest_figure(single: runs.Single):
 
     d, target = single.daily, single.metrics["exchanges_target"]
     fig = go.Figure()
-    fig.add_scatter(x=d["day"], y=d["attacker_harvested_cum"], mode="lines", name="harvested to date")
+    fig.add_scatter(x=d["day"].tolist(), y=d["attacker_harvested_cum"].tolist(), mode="lines", name="harvested to date")
     fig.add_scatter(x=[d["day"].min(), d["day"].max()], y=[target, target], mode="lines", name="target",
                     line={"dash": "dash", "color": "#888"})
     fig.update_layout(title="cumulative harvest against the target", xaxis_title="day", yaxis_title="exchanges",
-                      width=880, height=330, margin={"l": 60, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2})
+                      height=CHART_HEIGHT, margin={"l": 60, "r": 20, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2})
     return fig
 
 
@@ -57,12 +77,12 @@ def accounts_figure(single: runs.Single):
 
     d = single.daily
     fig = go.Figure()
-    fig.add_bar(x=d["day"], y=d["attacker_accounts_banned"], name="banned that day", marker_color="#d62728")
-    fig.add_scatter(x=d["day"], y=d["attacker_accounts_active"], mode="lines", name="active at day's end",
+    fig.add_bar(x=d["day"].tolist(), y=d["attacker_accounts_banned"].tolist(), name="banned that day", marker_color="#d62728")
+    fig.add_scatter(x=d["day"].tolist(), y=d["attacker_accounts_active"].tolist(), mode="lines", name="active at day's end",
                     yaxis="y2", line={"color": "#1f77b4"})
     fig.update_layout(title="the attacker's accounts", xaxis_title="day", yaxis={"title": "banned (accounts)"},
                       yaxis2={"title": "active (accounts)", "overlaying": "y", "side": "right"},
-                      width=880, height=330, margin={"l": 60, "r": 60, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2})
+                      height=CHART_HEIGHT, margin={"l": 60, "r": 60, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2})
     return fig
 
 
@@ -86,12 +106,35 @@ def pareto_figure(table, stratum: str):
                         marker={"size": 12, "color": _hex(row["policy"]), "line": {"width": 1, "color": "#333"}},
                         error_x=err(tables.HARMED, 1.0), error_y=err(results.BLOCKED, 100.0), hovertemplate=hover)
     front = sub[sub["pareto"]]
-    fig.add_scatter(x=front[tables.HARMED], y=100 * front[results.BLOCKED], mode="lines", name="Pareto front",
+    fig.add_scatter(x=front[tables.HARMED].tolist(), y=(100 * front[results.BLOCKED]).tolist(), mode="lines", name="Pareto front",
                     line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
     fig.update_layout(title=f"blocked share against users harmed (attacker: {stratum})",
-                      xaxis_title=tables.HARMED_LABEL, yaxis_title="campaign blocked (%)", width=1100, height=500,
+                      xaxis_title=tables.HARMED_LABEL, yaxis_title="campaign blocked (%)", height=PARETO_HEIGHT,
                       margin={"l": 70, "r": 20, "t": 60, "b": 50})
     return fig
+
+
+def throttled(task, every: float = 0.25):
+    """A progress callback that sets ``task.progress`` (in %) at most every ``every`` seconds, and at the end.
+
+    Each update re-renders what reads the progress; a run reports every simulated day.
+    """
+    last = [-math.inf]
+
+    def progress(share: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every or share >= 1:
+            last[0] = now
+            task.progress = 100 * share
+
+    return progress
+
+
+@solara.component
+def Progress(task, what: str):
+    """A running task's progress bar; its own component, so an update re-renders only the bar."""
+    solara.ProgressLinear(value=task.progress if task.progress is not None else True)
+    solara.Text(f"{task.progress or 0:.0f}% {what}", classes=["dash-progress"])
 
 
 @solara.component
@@ -131,13 +174,10 @@ def RunView(on_overrides):
     values, set_values = solara.use_state(levers.form_values(base) if base is not None else {})
     solara.use_effect(lambda: set_values(levers.form_values(base)) if base is not None else None, dependencies=group_list)
     overrides = levers.overrides(groups, values, base)
-    solara.use_effect(lambda: on_overrides(overrides), dependencies=overrides)
+    solara.use_effect(lambda: on_overrides(overrides), dependencies=[" ".join(overrides)])
 
     def work(args: list[str]) -> runs.Single:
-        def progress(share: float) -> None:
-            task.progress = 100 * share
-
-        return runs.run_one(args, progress)
+        return runs.run_one(args, throttled(task))
 
     task = solara.lab.use_task(work, dependencies=None, raise_error=False)
     options = levers.group_options()
@@ -156,17 +196,19 @@ def RunView(on_overrides):
             if base_error:
                 solara.Error(base_error)
             if task.pending:
-                solara.ProgressLinear(value=task.progress if task.progress is not None else True)
-                solara.Text(f"simulating: {task.progress or 0:.0f}% of days done", classes=["dash-progress"])
+                Progress(task, "of days simulated")
             elif task.error:
                 solara.Error(str(task.exception), classes=["dash-error"])
             shown = task.latest
+            # Built once per finished run, not at every render (a progress update re-renders the view).
+            charts = solara.use_memo(lambda: shown and (page_of(harvest_figure(shown)), page_of(accounts_figure(shown))),
+                                     dependencies=[id(shown)])
             if shown is not None:
                 if task.pending:
                     solara.Text("(showing the previous run until this one finishes)")
                 solara.Text("run: distill-sim " + " ".join(shown.overrides), classes=["dash-shown"])
-                solara.FigurePlotly(harvest_figure(shown))
-                solara.FigurePlotly(accounts_figure(shown))
+                for html in charts:
+                    Chart(html, CHART_HEIGHT)
                 with solara.Columns([1, 1]):
                     Numbers("campaign", shown.metrics, tables.CAMPAIGN)
                     with solara.Column():
@@ -182,10 +224,7 @@ def CompareView(run_overrides: list[str]):
     seeds, set_seeds = solara.use_state("0 1 2")
 
     def work(a_text: str, b_text: str, seeds_text: str) -> runs.Pair:
-        def progress(share: float) -> None:
-            task.progress = 100 * share
-
-        return runs.run_pair(runs.parse_overrides(a_text), runs.parse_overrides(b_text), runs.parse_seeds(seeds_text), progress)
+        return runs.run_pair(runs.parse_overrides(a_text), runs.parse_overrides(b_text), runs.parse_seeds(seeds_text), throttled(task))
 
     task = solara.lab.use_task(work, dependencies=None, raise_error=False)
     solara.HTML(tag="p", unsafe_innerHTML="Overrides as on the command line (<code>distill-sim ...</code>); both run on "
@@ -204,8 +243,7 @@ def CompareView(run_overrides: list[str]):
     solara.Button("Compare", on_click=lambda: task(a, b, seeds), color="primary", disabled=task.pending,
                   classes=["dash-compare"])
     if task.pending:
-        solara.ProgressLinear(value=task.progress if task.progress is not None else True)
-        solara.Text(f"running: {task.progress or 0:.0f}% of runs done")
+        Progress(task, "of runs done")
     elif task.error:
         solara.Error(str(task.exception), classes=["dash-error"])
     pair = task.latest
@@ -245,6 +283,8 @@ def ResultsView():
         solara.Button("Open", on_click=open_folder, color="primary", classes=["dash-open"])
     if error:
         solara.Error(error, classes=["dash-error"])
+    pareto = solara.use_memo(lambda: None if opened is None else page_of(pareto_figure(opened, stratum)),
+                             dependencies=[id(opened), stratum])
     if opened is not None:
         strata = sorted(str(s) for s in opened["stratum"].unique())
         with solara.Row(style={"align-items": "center"}):
@@ -256,7 +296,7 @@ def ResultsView():
                  "on the Pareto front": "yes" if r["pareto"] else ""}
                 for _, r in sub.iterrows()]
         columns = ["arm", "seeds", *[tables.heading(n) for n in results.SHOWN], "on the Pareto front"]
-        solara.FigurePlotly(pareto_figure(opened, stratum))
+        Chart(pareto, PARETO_HEIGHT)
         solara.HTML(tag="div", unsafe_innerHTML=tables.html_table(rows, columns, key="arm"), classes=["dash-sweep"])
 
 

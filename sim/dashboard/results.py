@@ -43,7 +43,8 @@ def read_runs(folder: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise NotASweep(f"no {TABLE_FILE} in {folder}; collect the sweep first: python -m sim.sweeps.collect {folder}")
     runs = pd.read_parquet(path)
-    runs[ARM] = [arm_of(o, p) for o, p in zip(runs.get("overrides", runs["policy.name"]), runs["policy.name"], strict=True)]
+    points = runs["overrides"] if "overrides" in runs.columns else [""] * len(runs)
+    runs[ARM] = [arm_of(o, p) for o, p in zip(points, runs["policy.name"], strict=True)]
     real = runs["legit_real_users"].where(runs["legit_real_users"] > 0)
     runs[HARMED] = (runs["legit_users_wrongly_banned_expected_per_100k"].fillna(0) + runs["legit_users_refused_per_100k"].fillna(0)
                     + (runs["legit_signups_lost"] / real * PER).fillna(0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 APP = "sim.dashboard.app"
 DEFAULT_HOST = "127.0.0.1"
@@ -40,8 +41,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     from solara.server import settings
 
     settings.main.mode = "production"
+    settings.assets.extra_locations = [plotly_js_dir()]  # plotly.min.js at /static/assets/, for the charts
+    _warm_up()
     print(f"distill-sim dashboard: http://{args.host}:{args.port}", flush=True)
     uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
+
+
+def plotly_js_dir() -> str:
+    """The folder of the plotly.js that the installed Plotly package ships (``plotly.min.js``)."""
+    from importlib.util import find_spec
+
+    return str(Path(find_spec("plotly").origin).parent / "package_data")
+
+
+def _warm_up() -> None:
+    """Import the simulator and the charts before serving: the first run would otherwise wait
+    seconds for them (Mesa, the model, Plotly)."""
+    import plotly.graph_objects  # noqa: F401
+
+    import sim.runner  # noqa: F401
 
 
 if __name__ == "__main__":
