@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -51,15 +52,16 @@ def dashboard_server(timeout: float = 60.0) -> Iterator[Served]:
         RuntimeError: the server exited or did not answer within ``timeout`` seconds (with its output).
     """
     port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")  # not a pipe: a server that logs much would block on a full one
     proc = subprocess.Popen([sys.executable, "-m", "sim.dashboard.server", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://{LOCALHOST}:{port}/"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the dashboard server exited with {proc.returncode}: {proc.stdout.read()}")
+                log.seek(0)
+                raise RuntimeError(f"the dashboard server exited with {proc.returncode}: {log.read()}")
             try:
                 with urllib.request.urlopen(url, timeout=2):
                     break
@@ -75,6 +77,7 @@ def dashboard_server(timeout: float = 60.0) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 @contextlib.contextmanager
