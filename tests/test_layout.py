@@ -28,6 +28,7 @@ ALLOWED.update({
     "app": {"config", "sweeps", "record"},
     "campaigns": {"config", "world", "runner"},
     "interop": {"config", "record", "runner"},  # adapters for other tools: the runner only inside the function that runs an experiment
+    "dashboard": {"config", "record", "sweeps", "runner"},  # the browser page; no other layer may import it
     "__init__": set(),  # imports lazily, on attribute access
     "__main__": {"app"},
     "conf": set(),
