@@ -139,3 +139,17 @@ def test_a_lever_sweep_keeps_each_setting_as_its_own_arm() -> None:
     point = "policy=volume_cap policy.volume_cap.per_account_day=200 attacker=churn seed=3 +sweep=threshold_base"
     assert results.arm_of(point, "volume_cap") == "volume caps · policy.volume_cap.per_account_day=200"
     assert results.arm_of(None, "status_quo") == "status quo"
+
+
+def test_the_pareto_plot_spans_at_least_ten_points_of_blocked_share(tmp_path) -> None:
+    """Seed noise of a few millionths must not fill the axis and look like a front."""
+    from sim.dashboard.app import MIN_BLOCKED_SPAN, pareto_figure
+
+    rows = _sweep(tmp_path).assign(campaign_blocked_share=lambda d: 1e-6 * d["seed"])
+    rows.to_parquet(tmp_path / "runs.parquet")
+    table = results.summary(results.read_runs(tmp_path))
+    low, high = pareto_figure(table, table["stratum"].iloc[0]).layout.yaxis.range
+    assert low < 0 and high >= MIN_BLOCKED_SPAN
+    _sweep(tmp_path)  # blocked shares up to 41%: the axis reaches the highest interval
+    table = results.summary(results.read_runs(tmp_path))
+    assert pareto_figure(table, table["stratum"].iloc[0]).layout.yaxis.range[1] > 41.0

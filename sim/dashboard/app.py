@@ -23,6 +23,7 @@ from . import levers, results, runs, tables
 TITLE = "distill-sim dashboard"
 PLOTLY_JS = "/static/assets/plotly.min.js"  # served from Plotly's package (sim.dashboard.server)
 CHART_HEIGHT, PARETO_HEIGHT = 330, 500
+MIN_BLOCKED_SPAN = 10.0  # percent: the smallest span of the Pareto plot's blocked axis
 CSS = """
 .dash-table { border-collapse: collapse; font-size: 14px; margin: 4px 0 12px 0; }
 .dash-table th, .dash-table td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; }
@@ -108,8 +109,13 @@ def pareto_figure(table, stratum: str):
     front = sub[sub["pareto"]]
     fig.add_scatter(x=front[tables.HARMED].tolist(), y=(100 * front[results.BLOCKED]).tolist(), mode="lines", name="Pareto front",
                     line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
+    # At least 0-10% on the blocked axis: seed noise of a few millionths must not look like a front.
+    highs = [row[f"{results.BLOCKED}.hi"] if row[f"{results.BLOCKED}.hi"] == row[f"{results.BLOCKED}.hi"] else row[results.BLOCKED]
+             for _, row in sub.iterrows()]
+    top = 100 * max(highs, default=0.0)
     fig.update_layout(title=f"blocked share against users harmed (attacker: {stratum})",
                       xaxis_title=tables.HARMED_LABEL, yaxis_title="campaign blocked (%)", height=PARETO_HEIGHT,
+                      yaxis={"range": [-0.5, max(MIN_BLOCKED_SPAN, 1.05 * top)]},
                       margin={"l": 70, "r": 20, "t": 60, "b": 50})
     return fig
 
