@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .fields import LEVER, ROLES, SETTING, STRATEGY, UNCERTAINTY
-from .schema import SimConfig
+from .schema import MIRRORS, SimConfig
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "parameters.md"
 
@@ -94,7 +94,7 @@ def parameters(cfg: SimConfig | None = None) -> list[Parameter]:
     """Every declared leaf of ``cfg`` (default: the reference config, ``compose([])``), in schema order."""
     if cfg is None:
         cfg = _reference()
-    return list(_leaves(cfg, type(cfg), ""))
+    return [p for p in _leaves(cfg, type(cfg), "") if p.branch not in MIRRORS]
 
 
 def uncertainties(cfg: SimConfig | None = None) -> list[Parameter]:
@@ -256,6 +256,12 @@ def markdown(cfg: SimConfig | None = None) -> str:
                   "| key | reference | allowed | role | plausible | source | description |",
                   "|---|---|---|---|---|---|---|"]
         lines += [_row(p) for p in params if p.branch == branch]
+        for mirror in (m for m, of in MIRRORS.items() if of == branch):
+            lines += ["", f"## `{mirror}`", "",
+                      f"The same keys, ranges, roles and sources as `{branch}` (not repeated here): the control stack of "
+                      f"the providers that `policy.binds` leaves out, unread while it is null. It is composed from the "
+                      f"`{branch}` group: `{branch}@{mirror}=<option>` picks its preset (reference: "
+                      f"`{getattr(cfg, mirror).name}`), `{mirror}.<key>=value` sets one of its keys."]
     return "\n".join(lines) + "\n"
 
 
