@@ -121,7 +121,9 @@ def declaration(key: str) -> Parameter:
     """The declaration of one leaf, read from the schema alone (nothing is composed).
 
     ``key`` as in :attr:`Parameter.key`; a list item by ``[*]`` or any index
-    (``population.segments[*].vpn_share``). ``value`` is the dataclass default.
+    (``population.segments[*].vpn_share``), or by a dotted index as an override writes it
+    (``scenario.operators.0.provider_shares.1``: one element of a list of numbers, with the
+    list's declaration). ``value`` is the dataclass default.
 
     Raises:
         KeyError: ``key`` names no leaf of the schema (the message names the key and where it failed).
@@ -139,9 +141,13 @@ def declaration(key: str) -> Parameter:
         if dataclasses.is_dataclass(kind):
             cls, i = kind, i + 1
         elif item is not None and dataclasses.is_dataclass(item):
-            if i + 1 >= len(parts) or not parts[i + 1].startswith("["):
-                raise KeyError(f"{key}: {name!r} is a list; name an item, e.g. {name}[*]")
+            if i + 1 >= len(parts) or not (parts[i + 1].startswith("[") or parts[i + 1].isdigit()):
+                raise KeyError(f"{key}: {name!r} is a list; name an item, e.g. {name}[*] or {name}.0")
             cls, i = item, i + 2
+        elif item is not None and i + 2 == len(parts) and parts[i + 1].isdigit():  # one element of a list of numbers
+            default = _default(f) or []
+            at = int(parts[i + 1])
+            return _parameter(key, _type_name(item), default[at] if at < len(default) else None, f.metadata)
         elif typing.get_origin(kind) is dict:
             if i + 2 != len(parts):
                 raise KeyError(f"{key}: {name!r} is a dict of numbers; name one entry, e.g. {name}.<key>")
