@@ -24,12 +24,13 @@ class SimConfig:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     attacker: AttackerConfig = field(default_factory=AttackerConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
-    # The stack of the providers ``policy.binds`` leaves out: the same keys as ``policy``, composed from the same
-    # config group (``policy@outside_policy=<preset>``); unread while ``policy.binds`` is null.
-    outside_policy: PolicyConfig = field(default_factory=PolicyConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     costs: CostsConfig = field(default_factory=CostsConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    # The stack of the providers ``policy.binds`` leaves out: the same keys as ``policy``, composed from the same
+    # config group (``policy@outside_policy=<preset>``); unread while ``policy.binds`` is null. After
+    # ``calibration``, whose values its presets read, so that a bad calibrated value is named as such.
+    outside_policy: PolicyConfig = field(default_factory=PolicyConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
 
