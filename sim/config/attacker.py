@@ -77,11 +77,11 @@ class ResponsesConfig:
             "(fakes failing verification, no identity left to buy, the ownership screen) above which it loses new "
             "accounts to the others; range chosen here.")
     signup_cost_trigger_usd: float = nonneg(
-        20.0, 1e5, role=STRATEGY, plausible=(5.0, 100.0), source="A",
+        20.0, 1e5, role=STRATEGY, plausible=(2.0, 35.0), source="A",
         doc="With spread_on_signups, the identity spend per account opened on a provider yesterday (USD: bought "
             "identities, passed or not, and ready-made accounts) above which it loses new accounts to the others: "
-            "between a phone-verified account (~$2) and a document-verified one (~$60 a fake, over its pass rate); "
-            "range chosen here.")
+            "between a phone-verified account (a $0.50 number) and a document-verified one (a $15 fake document "
+            "over its 0.4 pass rate, ~$37.50); range chosen here, below the document account's price.")
 
 
 @dataclass
