@@ -74,6 +74,15 @@ def test_a_provider_share_point_composes_and_validates(tmp_path: Path) -> None:
     assert run_identity(cfg) == run_identity(direct)
 
 
+def test_an_item_override_naming_no_item_is_refused_in_one_line() -> None:
+    from sim.config import ConfigError
+    from sim.config.compose import compose
+
+    with pytest.raises(ConfigError, match=r"run\.item_overrides=\['scenario\.operators\.5\.budget_usd=1'\]; allowed") as err:
+        compose(['run.item_overrides=["scenario.operators.5.budget_usd=1"]'])
+    assert "\n" not in str(err.value)
+
+
 def test_the_shipped_search_configs_derive_their_spaces() -> None:
     quick, full = br.SearchConfig.load("quick"), br.SearchConfig.load("full")
     assert len(sr.search_space(quick.dimensions)) <= 10 < len(sr.search_space(full.dimensions))

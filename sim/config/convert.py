@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import functools
@@ -56,7 +57,7 @@ def _apply_item_overrides(cfg: DictConfig) -> DictConfig:
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    cfg = cfg.copy()
+    cfg = copy.deepcopy(cfg)
     OmegaConf.update(cfg, ITEM_OVERRIDES, [], merge=False)
     try:
         ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides(list(items)), cfg)
