@@ -429,10 +429,13 @@ def contrast_lines(r: PolicyResult) -> list[str]:
 def knob_table(r: PolicyResult, space: Sequence[sr.Dimension], base: str) -> pd.DataFrame:
     from omegaconf import OmegaConf
 
+    from sim.config.roles import declaration
+
     conf = OmegaConf.load(sweeps.CONF / "attacker" / f"{base}.yaml")
+    preset = {d.key: OmegaConf.select(conf, d.key.removeprefix("attacker.")) for d in space}
     return pd.DataFrame([{
-        "knob": f"`{d.key}`",
-        f"{base}": knob_text(OmegaConf.select(conf, d.key.removeprefix("attacker."))),
+        "knob": f"`{d.key}`",  # a knob outside the attacker preset (a scenario's share) at its declared default
+        f"{base}": knob_text(preset[d.key] if preset[d.key] is not None else declaration(d.key).value),
         "found": knob_text(r.best[d.key]) if r.best else "n/a",
         "searched span": d.span_text(),
         "meaning": d.doc,

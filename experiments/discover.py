@@ -109,7 +109,7 @@ def match_points(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     if missing:
         raise sweeps.SweepError(f"{len(missing)} design points have no result (e.g. {missing[:5]}); "
                                 "re-run the same command to retry them")
-    return latest.set_index("_point").loc[names].reset_index()
+    return latest.set_index("_point").loc[names].copy().reset_index()  # defragmented before the index becomes a column
 
 
 def build_report(args, factors, design, values, target, boxes, cart, base, command, sweep_dir, runs, out_dir) -> Path:

@@ -20,7 +20,7 @@ from .agents.population import LegitimatePopulation
 from .agents.provider import Provider
 from .agents.reseller import Reseller
 from .world.calendar import Clock
-from .config import SimConfig, price_per_exchange, window_days
+from .config import SimConfig, consortium_sharing, price_per_exchange, provider_policies, window_days
 from .config.compose import compose, keyword_overrides
 from .controls.identity_gating import Credential
 from .world.indicators import IndicatorRegistry
@@ -64,10 +64,13 @@ class DistillationModel(mesa.Model):
         self.accounts = AccountTable(capacity=int(expected_accounts) + 1024)
         self.indicators = IndicatorRegistry()
         self.ledger = Ledger(self)
-        self.consortium = SharingConsortium(self, cfg.policy.sharing, cfg.policy.review.link_priority)
+        # Each provider runs its own stack (policy where it binds, outside_policy elsewhere); sanctions and the
+        # attribution rule are the model's, read from policy.
+        self.stacks = provider_policies(cfg)
+        self.consortium = SharingConsortium(self, consortium_sharing(cfg), [s.review.link_priority for s in self.stacks])
         price = price_per_exchange(cfg.costs)
         background = {b.provider: b for b in cfg.population.review_background}
-        self.providers = [Provider(self, i, p.name, cfg.policy, price, background.get(i)) for i, p in enumerate(sc.providers)]
+        self.providers = [Provider(self, i, p.name, self.stacks[i], price, background.get(i)) for i, p in enumerate(sc.providers)]
         self.populations = self._make_populations()
         owner0 = len(self.populations)
         self.operators = [
@@ -92,7 +95,7 @@ class DistillationModel(mesa.Model):
         if not rs.enabled:
             return []
         owner0 = len(self.populations) + len(self.operators)
-        kyc = self.cfg.policy.reseller_kyc
+        kyc = self.stacks[rs.provider].reseller_kyc  # the rule of the provider the resellers buy from
         return [Reseller(self, owner0 + i, i, rs, kyc, self.cfg.population) for i in range(rs.services)]
 
     def _make_populations(self) -> list[LegitimatePopulation]:
@@ -108,7 +111,7 @@ class DistillationModel(mesa.Model):
             agents.append(LegitimatePopulation(
                 self, owner, seg, pop, n, w,
                 dropoff=cfg.costs.signup_dropoff,
-                reverify_failure=cfg.policy.identity_gating.legit_reverify_failure,
+                reverify_failure=[s.identity_gating.legit_reverify_failure for s in self.stacks],
                 by_day=cfg.run.legit_resolution == "day",
             ))
         return agents

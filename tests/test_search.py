@@ -52,6 +52,37 @@ def test_a_leaf_that_cannot_be_searched_is_refused_in_one_line(key: str, spec, s
     assert says in message and key.split("[")[0] in message and "\n" not in message
 
 
+def test_a_provider_share_point_composes_and_validates(tmp_path: Path) -> None:
+    """The target provider's share of new accounts, the rest split over the others: a point's file sets
+    list items (through run.item_overrides) and composes to shares that sum to 1, as the command line would."""
+    from experiments.analysis import sweeps
+    from sim.config.compose import compose
+    from sim.sweeps.store import run_identity
+
+    full = br.SearchConfig.load("full")
+    key = "scenario.operators.0.provider_shares.0"
+    space = sr.search_space({key: full.dimensions[key]})
+    assert (space[0].lo, space[0].hi) == (0.0, 1.0)
+    overrides = sr.point_overrides(space, {key: 0.4}, br.base_values("wide_slow", space))
+    assert overrides == [f"{key}=0.4", "scenario.operators.0.provider_shares.1=0.3",
+                         "scenario.operators.0.provider_shares.2=0.3"]
+    search = sweeps.write_points(tmp_path, br.GROUP, {"p": overrides}, "a test point")
+    cfg = compose([f"+sweep={br.SWEEP}", search, f"+{br.GROUP}=p"])
+    assert cfg.scenario.operators[0].provider_shares == pytest.approx([0.4, 0.3, 0.3])
+    assert cfg.run.item_overrides == []
+    direct = compose([f"+sweep={br.SWEEP}", "scenario.operators.0.provider_shares=[0.4,0.3,0.3]"])
+    assert run_identity(cfg) == run_identity(direct)
+
+
+def test_an_item_override_naming_no_item_is_refused_in_one_line() -> None:
+    from sim.config import ConfigError
+    from sim.config.compose import compose
+
+    with pytest.raises(ConfigError, match=r"run\.item_overrides=\['scenario\.operators\.5\.budget_usd=1'\]; allowed") as err:
+        compose(['run.item_overrides=["scenario.operators.5.budget_usd=1"]'])
+    assert "\n" not in str(err.value)
+
+
 def test_the_shipped_search_configs_derive_their_spaces() -> None:
     quick, full = br.SearchConfig.load("quick"), br.SearchConfig.load("full")
     assert len(sr.search_space(quick.dimensions)) <= 10 < len(sr.search_space(full.dimensions))

@@ -110,7 +110,8 @@ def dimension(key: str, spec: Mapping[str, Any] | None = None) -> Dimension:
     if unknown:
         raise SearchSpaceError(f"search dimension {key}: unknown entries {sorted(unknown)} (scale, integer, range, rest)")
     if "[" in key:
-        raise SearchSpaceError(f"search dimension {key}: a leaf inside a list cannot be set by a sweep point")
+        raise SearchSpaceError(f"search dimension {key}: a leaf inside a list is named by its dotted index "
+                               f"(scenario.operators.0.provider_shares.0), as an override sets it")
     try:
         d = declaration(key)
     except KeyError as err:

@@ -147,7 +147,9 @@ def point_file(overrides: Sequence[str], about: str) -> str:
     """A Hydra config (``@package _global_``) that applies ``overrides`` as the command line would.
 
     ``group=option`` (a folder of ``conf/``) becomes a defaults override; ``key=value``
-    sets the value as Hydra's override parser reads it.
+    sets the value as Hydra's override parser reads it. A key through a list item
+    (``scenario.operators.0.provider_shares.1``), which a config file cannot set (Hydra merges
+    dicts and replaces lists), goes to ``run.item_overrides``, applied when the config is composed.
 
     Raises:
         SweepError: an override that is not a plain ``group=option`` or ``key=value``.
@@ -159,6 +161,7 @@ def point_file(overrides: Sequence[str], about: str) -> str:
     parser = OverridesParser.create()
     defaults: list[str] = []
     tree: dict = {}
+    items: list[str] = []
     for text in overrides:
         o = parser.parse_override(text)
         if o.type != OverrideType.CHANGE or o.package is not None or o.is_sweep_override():
@@ -167,11 +170,16 @@ def point_file(overrides: Sequence[str], about: str) -> str:
         if (CONF / key).is_dir():
             defaults.append(f"override /{key}: {value}")
             continue
+        if any(part.isdigit() for part in key.split(".")):
+            items.append(text)
+            continue
         node = tree
         *parents, leaf = key.split(".")
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value
+    if items:
+        tree.setdefault("run", {})["item_overrides"] = items
     head = f"# @package _global_\n# {about}\n"
     if defaults:
         head += "defaults:\n" + "".join(f"  - {d}\n" for d in defaults)

@@ -8,6 +8,7 @@ with probability ``coverage`` and acts on accounts carrying it (``ban`` or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import mesa
@@ -26,14 +27,14 @@ class SharingConsortium(mesa.Agent):
     """Carries indicators of banned accounts between participating providers.
 
     It reads the observable columns of the accounts, as the providers do;
-    ``review_priority`` is the queue priority of an account flagged through it.
+    ``review_priority[p]`` is the queue priority provider ``p``'s stack gives an account flagged through it.
     """
 
-    def __init__(self, world: DefenderWorld, cfg: SharingConfig, review_priority: float) -> None:
+    def __init__(self, world: DefenderWorld, cfg: SharingConfig, review_priority: Sequence[float]) -> None:
         super().__init__(world)
         self.world = world
         self.cfg = cfg
-        self.review_priority = review_priority
+        self.review_priority = list(review_priority)
         self.view = world.accounts.observable()
         self.stream = world.streams.generator("consortium")
         self._outbox: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (due tick, source, ids by kind)
@@ -86,4 +87,4 @@ class SharingConsortium(mesa.Agent):
             provider.ban(rows, "sharing")
         else:
             rows = rows[~view.queue_full[rows] & (view.status[rows] == ACTIVE)]
-            provider.enqueue(rows, np.full(rows.size, self.review_priority, np.float32), "sharing")
+            provider.enqueue(rows, np.full(rows.size, self.review_priority[dest], np.float32), "sharing")

@@ -66,7 +66,15 @@ accounts only:
   share no indicator;
 - ``spread_providers``: a provider where more than ``spread_trigger`` of its
   accounts were banned or throttled yesterday loses ``spread_shift`` of its
-  share of new accounts to the others;
+  share of new accounts to the others. With ``spread_on_signups`` its sign-ups
+  there count too: provider ``p`` is also under pressure when, of yesterday's
+  openings it wanted there (``w_p``, of which ``o_p`` opened, for ``s_p`` USD
+  of identities and ready-made accounts)::
+
+      (w_p - o_p) / w_p > signup_failure_trigger      or      s_p / o_p > signup_cost_trigger_usd
+
+  (``s_p > 0`` with ``o_p = 0`` is an infinite price). Both are what it paid
+  and what it got, never the provider's settings;
 - ``expand_fleet``: off = a fixed fleet, only banned accounts are replaced.
 """
 
@@ -86,7 +94,7 @@ from ..controls.identity_gating import DOCUMENT, EMAIL, Credential, SignUpTerms
 from .traits import beta_trait
 
 if TYPE_CHECKING:
-    from .world import ResellerDesk, World
+    from .world import ProviderDesk, ResellerDesk, World
 
 # ready_account last: a zero item added at the end of the sum leaves every total bit-identical.
 SPEND_ITEMS: tuple[str, ...] = ("identity", "payment", "email", "proxy", "api", "reseller", "ready_account")
@@ -142,6 +150,8 @@ class Operator(mesa.Agent):
         self.reverify_documents_bought = 0  # documents bought to re-verify flagged accounts
         self.identities_refused_by_ownership_screen = 0
         self._providers_used: set[int] = set()
+        # Yesterday's sign-ups by provider: openings wanted, opened, identity spend (USD) (spread_on_signups).
+        self._signups = np.zeros((3, len(spec.provider_shares)))
         mix = spec.capability_mix
         scale = strategy.footprint
         self._traits = {
@@ -214,6 +224,7 @@ class Operator(mesa.Agent):
         table = self.world.accounts
         self._bought_today = [0] * len(TIERS)
         self._react(table)
+        self._signups[:] = 0.0
         status = table.status[self._live]
         self._live = self._live[(status == ACTIVE) | (status == PENDING)]
         self._observe_spend()
@@ -385,6 +396,11 @@ class Operator(mesa.Agent):
             hit = np.bincount(table.provider[banned_yday], minlength=n) + np.bincount(table.provider[throttled], minlength=n)
             pressure = hit / np.maximum(live + np.bincount(table.provider[banned_yday], minlength=n), 1.0)
             hot = pressure > r.spread_trigger
+            if r.spread_on_signups:
+                wanted, opened, spent = self._signups
+                failed = (wanted - opened) / np.maximum(wanted, 1.0)
+                price = np.where(opened > 0, spent / np.maximum(opened, 1.0), np.where(spent > 0, np.inf, 0.0))
+                hot |= (failed > r.signup_failure_trigger) | (price > r.signup_cost_trigger_usd)
             if hot.any() and not hot.all():
                 moved = self.shares[hot] * r.spread_shift
                 self.shares[hot] -= moved
@@ -510,6 +526,15 @@ class Operator(mesa.Agent):
         desk = world.providers[provider]
         terms = desk.sign_up_terms
         per_ident = self._per_identity(terms)
+        wanted, paid = count, self.spend["identity"] + self.spend["ready_account"]
+        opened = self._verify_and_open(provider, desk, terms, per_ident, count, handed, cards)
+        self._signups[:, provider] += (wanted, opened.size, self.spend["identity"] + self.spend["ready_account"] - paid)
+        return opened
+
+    def _verify_and_open(self, provider: int, desk: ProviderDesk, terms: SignUpTerms, per_ident: int, count: int,
+                         handed: dict[str, np.ndarray] | None, cards: float | None) -> np.ndarray:
+        """:meth:`_open_on`'s purchases and openings on one provider; the new rows."""
+        world = self.world
         if cards is None:
             per_pay = 1 if self.compartmentalised else self.strategy.accounts_per_payment
             cards = (-(-count // per_pay) + 1) * self.costs.identity.payment  # ready and own accounts' blocks

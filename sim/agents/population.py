@@ -45,6 +45,7 @@ probability ``reconnect_prob`` the next day (turns off the VPN).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import mesa
@@ -86,8 +87,8 @@ class LegitimatePopulation(mesa.Agent):
 
     Besides its segment and the population's settings, it is given the sign-up
     drop-off by tier (``costs.signup_dropoff``), the share of its users who fail
-    or abandon a re-verification (``policy.identity_gating.legit_reverify_failure``)
-    and ``by_day`` (``run.legit_resolution == "day"``).
+    or abandon a re-verification on each provider (``legit_reverify_failure`` of the
+    provider's own stack) and ``by_day`` (``run.legit_resolution == "day"``).
     """
 
     def __init__(
@@ -100,7 +101,7 @@ class LegitimatePopulation(mesa.Agent):
         weight_by_provider: list[float],
         *,
         dropoff: DropOff,
-        reverify_failure: float,
+        reverify_failure: Sequence[float],
         by_day: bool,
     ) -> None:
         super().__init__(world)
@@ -109,7 +110,7 @@ class LegitimatePopulation(mesa.Agent):
         self.segment = segment
         self.pop = population
         self.dropoff = dropoff
-        self.reverify_failure = reverify_failure
+        self.reverify_failure = list(reverify_failure)
         self.by_day = by_day
         self.stream = world.streams.generator(f"population/{segment.name}")
         # Which users carry a shared template: a stream of its own, so the other draws stay as they were.
@@ -259,7 +260,7 @@ class LegitimatePopulation(mesa.Agent):
             if not provider.sign_up_terms.reverify_existing:
                 continue
             here = self.rows[table.provider[self.rows] == p]
-            fail = here[self.stream.random(here.size) < self.reverify_failure]
+            fail = here[self.stream.random(here.size) < self.reverify_failure[p]]
             provider.verify_identities(here.size - fail.size, Credential.PERSONAL, weight=self.weight_by_provider[p])
             table.status[fail] = CLOSED
             self.lost_to_reverification += fail.size * self.weight_by_provider[p]

@@ -26,7 +26,7 @@ class Provider(mesa.Agent):
     """Serves traffic through its FILTER controls; at day end runs FLAG controls,
     human review, bans and PROPAGATE controls. Sees observable columns only.
 
-    Besides the policy it is given its list price of an exchange (USD), at which it bills
+    Besides its control stack it is given its list price of an exchange (USD), at which it bills
     its accounts."""
 
     def __init__(self, world: DefenderWorld, index: int, name: str, policy: PolicyConfig, price_per_exchange: float,
@@ -35,6 +35,7 @@ class Provider(mesa.Agent):
         self.world = world
         self.index = index
         self.name = name
+        self.policy = policy  # its own control stack (the policy where it binds, outside_policy elsewhere)
         self.view: ObservableAccounts = world.accounts.observable()
         streams = world.streams
         self.evidence = EvidenceMemory(policy.detector, streams.generator(f"provider/{index}/evidence"))

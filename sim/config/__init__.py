@@ -68,12 +68,12 @@ from .policy import (
 from .population import PopulationConfig, ReviewBackground, SegmentSpec
 from .run import CalibrationConfig, RunConfig
 from .scenario import OperatorSpec, ProviderSpec, ResellerConfig, ScenarioConfig
-from .schema import SimConfig, to_dict, window_days
+from .schema import SimConfig, bound_providers, consortium_sharing, provider_policies, to_dict, window_days
 from .validate import validate
 
 __all__ = [
     "CAPABILITIES", "EXIT_TYPES", "INDICATORS", "INF", "LEVER", "PROXY_TYPES", "ROLES", "SETTING", "STRATEGY", "TIERS",
-    "UNCERTAINTY",
+    "UNCERTAINTY", "bound_providers", "consortium_sharing", "provider_policies",
     "AggregateCaps", "AggregateReportingConfig", "AttackerConfig", "BenignReference", "CalibrationConfig",
     "ClusterDetectorConfig", "ClusterThresholds",
     "ConfigError", "CostsConfig", "DetectorConfig", "DetectorWeights", "DistillationReference", "DropOff",

@@ -66,6 +66,22 @@ class ResponsesConfig:
     spread_shift: float = prob(
         0.5, role=STRATEGY, plausible=(0.1, 1.0), source="A",
         doc="With spread_providers, the share of such a provider's share of new accounts moved to the others.")
+    spread_on_signups: bool = declared(
+        False, role=STRATEGY, source="A",
+        doc="With spread_providers, a provider where its own sign-ups went badly yesterday (too many openings "
+            "failed, or an opened account cost too much in identities) also counts as pressure (off: bans and "
+            "throttles only).")
+    signup_failure_trigger: float = prob(
+        0.25, role=STRATEGY, plausible=(0.05, 0.75), source="A",
+        doc="With spread_on_signups, the share of yesterday's wanted openings on a provider that did not open "
+            "(fakes failing verification, no identity left to buy, the ownership screen) above which it loses new "
+            "accounts to the others; range chosen here.")
+    signup_cost_trigger_usd: float = nonneg(
+        20.0, 1e5, role=STRATEGY, plausible=(2.0, 35.0), source="A",
+        doc="With spread_on_signups, the identity spend per account opened on a provider yesterday (USD: bought "
+            "identities, passed or not, and ready-made accounts) above which it loses new accounts to the others: "
+            "between a phone-verified account (a $0.50 number) and a document-verified one (a $15 fake document "
+            "over its 0.4 pass rate, ~$37.50); range chosen here, below the document account's price.")
 
 
 @dataclass

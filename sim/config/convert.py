@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import functools
@@ -29,6 +30,8 @@ def from_hydra(cfg: DictConfig | dict) -> SimConfig:
     DictConfig) is merged onto the schema first (~100 ms), which fills
     defaults and raises on a typo'd key or a wrong type.
     """
+    if isinstance(cfg, DictConfig):
+        cfg = _apply_item_overrides(cfg)
     if isinstance(cfg, DictConfig) and _typed_as_schema(cfg):
         refuse_unknown_keys(cfg)
         return validate(SimConfig(**{name: _field_value(cfg, name) for name in _FIELDS}))
@@ -42,6 +45,26 @@ def from_hydra(cfg: DictConfig | dict) -> SimConfig:
 
 
 _FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(SimConfig))
+ITEM_OVERRIDES = "run.item_overrides"
+
+
+def _apply_item_overrides(cfg: DictConfig) -> DictConfig:
+    """``cfg`` with the overrides of :data:`ITEM_OVERRIDES` applied as Hydra applies the command line's,
+    and that list emptied (a copy; ``cfg`` itself when there are none)."""
+    items = OmegaConf.select(cfg, ITEM_OVERRIDES)
+    if not items:
+        return cfg
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    cfg = copy.deepcopy(cfg)
+    OmegaConf.update(cfg, ITEM_OVERRIDES, [], merge=False)
+    try:
+        ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides(list(items)), cfg)
+    except Exception as err:  # Hydra's parse and key errors: one line naming the item
+        raise ConfigError(f"invalid config: {ITEM_OVERRIDES}={list(items)!r}; allowed: key=value overrides of "
+                          f"existing list items ({' '.join(str(err).split())})") from None
+    return cfg
 
 
 def refuse_unknown_keys(cfg: DictConfig) -> None:

@@ -15,7 +15,7 @@ import typing
 from collections.abc import Sequence
 
 from .fields import ConfigError
-from .schema import SimConfig
+from .schema import MIRRORS, SimConfig
 
 
 def one_line(err: BaseException, overrides: Sequence[str] = ()) -> str:
@@ -69,6 +69,8 @@ def expected_type(key: str) -> str:
             return "a value of the key's type"
         kind = typing.get_type_hints(cls).get(part)
         cls = typing.get_args(kind)[0] if typing.get_origin(kind) is list else kind
+    if dataclasses.is_dataclass(kind) and key in MIRRORS:  # a branch composed from another branch's group
+        return f"a preset of the {MIRRORS[key]} group, chosen as {MIRRORS[key]}@{key}=<option>, or its keys ({key}.<key>=value)"
     words = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
     return words.get(kind, "a value of the key's type")
 

@@ -520,6 +520,10 @@ class PolicyConfig:
     """The defenders' control stack; every control is switchable."""
 
     name: str = declared(MISSING, role=SETTING, doc="Policy preset name.")
+    binds: list[int] | None = declared(
+        None, role=LEVER, source="I",
+        doc="Provider indices (into scenario.providers) that run this control stack; null = every provider. The "
+            "others run `outside_policy` (a rule that binds its signatories only, e.g. [0] = the target provider).")
     identity_gating: IdentityGatingConfig = field(default_factory=IdentityGatingConfig)
     geo_filter: GeoFilterConfig = field(default_factory=GeoFilterConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)

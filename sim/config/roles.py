@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .fields import LEVER, ROLES, SETTING, STRATEGY, UNCERTAINTY
-from .schema import SimConfig
+from .schema import MIRRORS, SimConfig
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "parameters.md"
 
@@ -94,7 +94,7 @@ def parameters(cfg: SimConfig | None = None) -> list[Parameter]:
     """Every declared leaf of ``cfg`` (default: the reference config, ``compose([])``), in schema order."""
     if cfg is None:
         cfg = _reference()
-    return list(_leaves(cfg, type(cfg), ""))
+    return [p for p in _leaves(cfg, type(cfg), "") if p.branch not in MIRRORS]
 
 
 def uncertainties(cfg: SimConfig | None = None) -> list[Parameter]:
@@ -121,7 +121,9 @@ def declaration(key: str) -> Parameter:
     """The declaration of one leaf, read from the schema alone (nothing is composed).
 
     ``key`` as in :attr:`Parameter.key`; a list item by ``[*]`` or any index
-    (``population.segments[*].vpn_share``). ``value`` is the dataclass default.
+    (``population.segments[*].vpn_share``), or by a dotted index as an override writes it
+    (``scenario.operators.0.provider_shares.1``: one element of a list of numbers, with the
+    list's declaration). ``value`` is the dataclass default.
 
     Raises:
         KeyError: ``key`` names no leaf of the schema (the message names the key and where it failed).
@@ -139,9 +141,13 @@ def declaration(key: str) -> Parameter:
         if dataclasses.is_dataclass(kind):
             cls, i = kind, i + 1
         elif item is not None and dataclasses.is_dataclass(item):
-            if i + 1 >= len(parts) or not parts[i + 1].startswith("["):
-                raise KeyError(f"{key}: {name!r} is a list; name an item, e.g. {name}[*]")
+            if i + 1 >= len(parts) or not (parts[i + 1].startswith("[") or parts[i + 1].isdigit()):
+                raise KeyError(f"{key}: {name!r} is a list; name an item, e.g. {name}[*] or {name}.0")
             cls, i = item, i + 2
+        elif item is not None and i + 2 == len(parts) and parts[i + 1].isdigit():  # one element of a list of numbers
+            default = _default(f) or []
+            at = int(parts[i + 1])
+            return _parameter(key, _type_name(item), default[at] if at < len(default) else None, f.metadata)
         elif typing.get_origin(kind) is dict:
             if i + 2 != len(parts):
                 raise KeyError(f"{key}: {name!r} is a dict of numbers; name one entry, e.g. {name}.<key>")
@@ -256,6 +262,12 @@ def markdown(cfg: SimConfig | None = None) -> str:
                   "| key | reference | allowed | role | plausible | source | description |",
                   "|---|---|---|---|---|---|---|"]
         lines += [_row(p) for p in params if p.branch == branch]
+        for mirror in (m for m, of in MIRRORS.items() if of == branch):
+            lines += ["", f"## `{mirror}`", "",
+                      f"The same keys, ranges, roles and sources as `{branch}` (not repeated here): the control stack of "
+                      f"the providers that `policy.binds` leaves out, unread while it is null. It is composed from the "
+                      f"`{branch}` group: `{branch}@{mirror}=<option>` picks its preset (reference: "
+                      f"`{getattr(cfg, mirror).name}`), `{mirror}.<key>=value` sets one of its keys."]
     return "\n".join(lines) + "\n"
 
 

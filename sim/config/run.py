@@ -32,3 +32,8 @@ class RunConfig:
         doc="day: legitimate accounts advance a day at a time (principle 3); hour: hour by hour (slower; used to "
             "test that both agree).")
     write_daily: bool = declared(True, role=SETTING, doc="Whether a run writes its daily series.")
+    item_overrides: list[str] = declared(
+        default_factory=list, role=SETTING,
+        doc="Overrides of single list items (`scenario.operators.0.provider_shares.1=0.5`), applied as the command "
+            "line would when the config is composed, then emptied: how a sweep point's config file sets one item "
+            "of a list, which a config file cannot (Hydra merges dicts and replaces lists).")

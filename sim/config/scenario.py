@@ -41,8 +41,10 @@ class OperatorSpec:
             "state-linked lab), so the calibrated reference runs are those of an unlimited budget; inf is the "
             "unbounded case; experiments/budget.py sets it explicitly.")
     provider_shares: list[float] = prob(
-        None, default_factory=lambda: [1.0, 0.0, 0.0], role=STRATEGY,
-        doc="Share of the operator's traffic sent to each provider (by provider index; the shares sum to 1).")
+        None, default_factory=lambda: [1.0, 0.0, 0.0], role=STRATEGY, plausible=(0.0, 1.0), source="C",
+        doc="Share of the operator's new accounts opened on each provider (by provider index; the shares sum to 1; "
+            "attacker.responses.spread_providers moves them during the run). C: the reported campaign targeted one "
+            "provider; the range, any split, is the operator's choice.")
     capability_mix: dict[str, float] = prob(
         None, default_factory=lambda: {"coding": 0.5, "agentic": 0.3, "long_horizon": 0.2, "other": 0.0},
         role=UNCERTAINTY, source="A",

@@ -10,7 +10,7 @@ from typing import Any
 from .attacker import AttackerConfig
 from .costs import CostsConfig
 from .fields import SETTING, count
-from .policy import PolicyConfig
+from .policy import PolicyConfig, SharingConfig
 from .population import PopulationConfig
 from .run import CalibrationConfig, RunConfig
 from .scenario import ScenarioConfig
@@ -27,6 +27,10 @@ class SimConfig:
     population: PopulationConfig = field(default_factory=PopulationConfig)
     costs: CostsConfig = field(default_factory=CostsConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    # The stack of the providers ``policy.binds`` leaves out: the same keys as ``policy``, composed from the same
+    # config group (``policy@outside_policy=<preset>``); unread while ``policy.binds`` is null. After
+    # ``calibration``, whose values its presets read, so that a bad calibrated value is named as such.
+    outside_policy: PolicyConfig = field(default_factory=PolicyConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
 
@@ -45,6 +49,32 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+# A branch that repeats another's keys: enumerated once, under the branch it mirrors (sim/config/roles.py).
+MIRRORS: dict[str, str] = {"outside_policy": "policy"}
+
+
+def provider_policies(cfg: SimConfig) -> list[PolicyConfig]:
+    """The control stack each provider runs, by index: ``policy`` where it binds, else ``outside_policy``."""
+    binds = cfg.policy.binds
+    return [cfg.policy if binds is None or i in binds else cfg.outside_policy for i in range(len(cfg.scenario.providers))]
+
+
+def bound_providers(cfg: SimConfig) -> list[int]:
+    """Indices of the providers ``policy`` binds (every provider when ``policy.binds`` is null)."""
+    n = len(cfg.scenario.providers)
+    return list(range(n)) if cfg.policy.binds is None else sorted(set(cfg.policy.binds))
+
+
+def consortium_sharing(cfg: SimConfig) -> SharingConfig:
+    """The sharing protocol the consortium runs: ``policy.sharing``'s terms (indicators, latency, coverage,
+    action, carriers: one protocol, the signatories'), among the providers whose own stack takes part in it
+    (sharing on, and the provider among its participants). ``policy.sharing`` itself when the policy binds all."""
+    if cfg.policy.binds is None:
+        return cfg.policy.sharing
+    members = [p for p, stack in enumerate(provider_policies(cfg)) if stack.sharing.enabled and p in stack.sharing.participants]
+    return dataclasses.replace(cfg.policy.sharing, enabled=bool(members), participants=members)
 
 
 def window_days(cfg: SimConfig) -> int:

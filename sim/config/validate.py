@@ -14,7 +14,7 @@ from typing import Any
 
 from .domain import CAPABILITIES, PROXY_TYPES, TIERS
 from .fields import ConfigError
-from .policy import reference_score
+from .policy import PolicyConfig, reference_score
 from .schema import SimConfig, to_dict
 
 
@@ -94,6 +94,33 @@ def _check_usage_tiers(tiers: list, enabled: bool) -> None:
 MAX_WINDOW_DAYS = 730  # two years: a campaign, not a history (memory and time grow with it)
 
 
+def _check_policy(pol: PolicyConfig, key: str, n_prov: int) -> None:
+    """The cross-field rules of one control stack (``policy`` or ``outside_policy``, named by ``key``)."""
+    _check_usage_tiers(pol.usage_tiers.tiers, pol.usage_tiers.enabled)
+    pooled = pol.cluster_detector
+    benign, distilled = (reference_score(r, pol.detector.weights) for r in (pooled.benign, pooled.distillation))
+    if pooled.enabled and distilled <= benign:
+        raise _fail(f"{key}.cluster_detector.distillation", to_dict(pooled.distillation),
+                    f"traits scoring above those of {key}.cluster_detector.benign under {key}.detector.weights "
+                    f"(they score {distilled:g} <= {benign:g})")
+    gate = pol.identity_gating
+    screen = gate.ownership_screen
+    if gate.reverify_on_flag and not gate.enabled:
+        raise _fail(f"{key}.identity_gating.reverify_on_flag", True, f"true only with {key}.identity_gating.enabled=true")
+    if screen.enabled and not gate.enabled:
+        raise _fail(f"{key}.identity_gating.ownership_screen.enabled", True, f"true only with {key}.identity_gating.enabled=true")
+    if screen.enabled and TIERS.index(screen.min_tier) > TIERS.index(gate.tier):
+        allowed = ", ".join(TIERS[: TIERS.index(gate.tier) + 1])
+        raise _fail(f"{key}.identity_gating.ownership_screen.min_tier", screen.min_tier,
+                    f"a tier at or below {key}.identity_gating.tier={gate.tier} ({allowed}); above it the screen never acts")
+    for j, p in enumerate(pol.sharing.participants):
+        if not 0 <= p < n_prov:
+            raise _fail(f"{key}.sharing.participants[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
+    for j, p in enumerate(pol.shutdown.providers):
+        if not 0 <= p < n_prov:
+            raise _fail(f"{key}.shutdown.providers[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
+
+
 def validate(cfg: SimConfig) -> SimConfig:
     """Check every value against its allowed range and every cross-field rule.
 
@@ -133,29 +160,17 @@ def validate(cfg: SimConfig) -> SimConfig:
     for i, s in enumerate(segs):
         if s.vpn_share + s.cgnat_share > 1.0:
             raise _fail(f"population.segments[{i}].vpn_share", s.vpn_share, f"at most 1 - cgnat_share ({1 - s.cgnat_share:g})")
-    pol = cfg.policy
-    _check_usage_tiers(pol.usage_tiers.tiers, pol.usage_tiers.enabled)
-    pooled = pol.cluster_detector
-    benign, distilled = (reference_score(r, pol.detector.weights) for r in (pooled.benign, pooled.distillation))
-    if pooled.enabled and distilled <= benign:
-        raise _fail("policy.cluster_detector.distillation", to_dict(pooled.distillation),
-                    f"traits scoring above those of policy.cluster_detector.benign under policy.detector.weights "
-                    f"(they score {distilled:g} <= {benign:g})")
-    gate = pol.identity_gating
-    screen = gate.ownership_screen
-    if gate.reverify_on_flag and not gate.enabled:
-        raise _fail("policy.identity_gating.reverify_on_flag", True, "true only with policy.identity_gating.enabled=true")
-    if screen.enabled and not gate.enabled:
-        raise _fail("policy.identity_gating.ownership_screen.enabled", True, "true only with policy.identity_gating.enabled=true")
-    if screen.enabled and TIERS.index(screen.min_tier) > TIERS.index(gate.tier):
-        allowed = ", ".join(TIERS[: TIERS.index(gate.tier) + 1])
-        raise _fail("policy.identity_gating.ownership_screen.min_tier", screen.min_tier,
-                    f"a tier at or below policy.identity_gating.tier={gate.tier} ({allowed}); above it the screen never acts")
+    _check_policy(cfg.policy, "policy", n_prov)
+    _check_policy(cfg.outside_policy, "outside_policy", n_prov)
+    names = ", ".join(f"{i} ({p.name})" for i, p in enumerate(sc.providers))
+    for j, p in enumerate(cfg.policy.binds or []):
+        if not 0 <= p < n_prov:
+            raise _fail(f"policy.binds[{j}]", p, f"a provider index of scenario.providers: {names}")
+    if cfg.outside_policy.binds is not None:
+        raise _fail("outside_policy.binds", cfg.outside_policy.binds,
+                    "null (outside_policy is the stack of the providers policy.binds leaves out)")
     if cfg.costs.market.ready_accounts.enabled and not cfg.costs.market.enabled:
         raise _fail("costs.market.ready_accounts.enabled", True, "true only with costs.market.enabled=true")
-    for j, p in enumerate(pol.sharing.participants):
-        if not 0 <= p < n_prov:
-            raise _fail(f"policy.sharing.participants[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
     for k in cfg.costs.proxy_per_gb:
         _check_choice("costs.proxy_per_gb", k, PROXY_TYPES)
     rs = sc.resellers
@@ -164,9 +179,6 @@ def validate(cfg: SimConfig) -> SimConfig:
     route = cfg.attacker.resellers
     if route.base_share > route.max_share:
         raise _fail("attacker.resellers.base_share", route.base_share, f"at most attacker.resellers.max_share ({route.max_share:g})")
-    for j, p in enumerate(pol.shutdown.providers):
-        if not 0 <= p < n_prov:
-            raise _fail(f"policy.shutdown.providers[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
     for i, bg in enumerate(cfg.population.review_background):
         key = f"population.review_background[{i}]"
         if not 0 <= bg.provider < n_prov:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..config import consortium_sharing
 from ..world.accounts import ACTIVE, BANNED
 from ..world.calendar import HOURS_PER_DAY
 from ..controls import TrafficBatch
@@ -86,7 +87,7 @@ class Ledger:
         self._day_attacker_served = np.zeros(len(providers), dtype=np.int64)  # by provider
         self.attacker_served_in_window = np.zeros(len(providers), dtype=np.int64)  # by provider
         self.harvest_at_window_end: list[int] | None = None  # by operator, once the window has closed
-        self.attribution = Attribution(model.cfg.policy.attribution, model.cfg.policy.sharing, len(providers))
+        self.attribution = Attribution(model.cfg.policy.attribution, consortium_sharing(model.cfg), len(providers))
         self._user = np.zeros(0, dtype=bool)  # see _sampled_users
 
     def _sampled_users(self) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..agents.operator import SPEND_ITEMS, Operator
 from ..agents.provider import BAN_REASONS
-from ..config import CAPABILITIES, SimConfig
+from ..config import CAPABILITIES, SimConfig, bound_providers
 from ..controls import FILTER_CONTROLS, QUEUE_SOURCES
 from ..controls.aggregate_reporting import AggregateReporting
 from ..world.accounts import BANNED
@@ -114,7 +114,19 @@ def _campaign(r: _Run) -> dict:
         m[f"exchanges_harvested_{cap}"] = float(sum(op.spec.capability_mix.get(cap, 0.0) * h for op, h in zip(ops, in_window, strict=True)))
     for name, n in zip(ledger.provider_names, ledger.attacker_served_in_window, strict=True):
         m[f"exchanges_harvested_from_{name}"] = int(n)
+    m["leakage_share"] = _leakage_share(model.cfg, ledger.attacker_served_in_window, r.harvested_window)
     return m
+
+
+def _leakage_share(cfg: SimConfig, by_provider: np.ndarray, harvested: int) -> float | None:
+    """Share of the window's harvest served by providers the policy does not bind: 0 when it binds
+    every provider (nothing can leak), undefined (None) when it binds some and nothing was harvested."""
+    bound = bound_providers(cfg)
+    if len(bound) == len(by_provider):
+        return 0.0
+    if harvested == 0:
+        return None
+    return float(by_provider.sum() - by_provider[bound].sum()) / harvested
 
 
 def _fleet(r: _Run) -> dict:
@@ -182,11 +194,15 @@ def _review(r: _Run) -> dict:
     att = table.is_attacker
     w = table.weight
     providers = model.providers
+    reviews_by_price: dict[float, float] = {}  # a review is priced by the stack of the provider that did it
+    for p in providers:
+        price = p.policy.cost_per_review_usd
+        reviews_by_price[price] = reviews_by_price.get(price, 0) + p.queue.reviews_done
     m: dict = {
         "reviews_done": float(sum(p.queue.reviews_done for p in providers)),
         "verifications_done": float(sum(p.gating.verifications for p in providers)),
         "defender_cost_usd": float(
-            sum(p.queue.reviews_done for p in providers) * model.cfg.policy.cost_per_review_usd
+            sum(n * price for price, n in reviews_by_price.items())
             + sum(p.gating.cost_usd for p in providers)
         ),
     }

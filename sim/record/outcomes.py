@@ -271,6 +271,10 @@ MECHANISMS: tuple[Mechanism, ...] = (
         _f("exchanges_harvested_from_{provider}", EXCHANGES, LOWER, WINDOW, "harvested from {provider}",
            "Exchanges harvested in the window from provider {provider}, on the operators' own accounts and through "
            "resellers' accounts there; the providers sum to `exchanges_harvested`."),
+        _o("leakage_share", SHARE, LOWER, WINDOW, "harvest leaked to unbound providers",
+           "Share of `exchanges_harvested` served by the providers `policy.binds` leaves out (they run "
+           "`outside_policy`): 0 when the policy binds every provider; null when it binds some and nothing was "
+           "harvested."),
     )),
     Mechanism("fleet", "The operators' fleets of accounts and what they consumed to run them.", (
         _o("attacker_accounts_created", ACCOUNTS, HIGHER, RUN, "attacker accounts created",
