@@ -292,9 +292,10 @@ def test_a_bad_point_stops_the_sweep_before_any_run(tmp_path, bad, named):
     assert proc.returncode != 0
     assert named in proc.stdout + proc.stderr
     assert not (tmp_path / store.RUNS_DIR).exists()
-    if bad.startswith(("+", "seed", "policy=")):  # refused by the sweeper's check: one line, as a single run
-        [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-        assert proc.returncode == 2 and line.startswith("distill-sim: invalid config:") and "(sweep point:" in line
+    if bad.startswith(("+", "seed", "policy=")):  # one line, as a single run: a swept value by the sweeper's
+        [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]  # check (naming the point), a shared one by the CLI's
+        assert proc.returncode == 2 and line.startswith("distill-sim: invalid config:")
+        assert ("(sweep point:" in line) == ("," in bad), line
     if bad.startswith("+"):
         assert "did you mean policy.detector.threshold?" in proc.stderr
 
