@@ -129,6 +129,9 @@ def test_policy_sentence_names_the_top_factor() -> None:
     assert text.startswith("Under `p`, the blocked share hinges on b [mu* 0.90 +/- 0.05] and c [mu* 0.50")
     assert "z hinges on a [mu* 3.00 +/- 0.05] and c [mu* 2.00" in text and "b [mu* 1.00" not in text
     assert "w did not vary" in text
+    signed = sa.policy_sentence("p", morris.assign(mu=[0.1, -0.9, 0.1, 3.0, 1.0, 2.0, np.nan, np.nan, np.nan]))
+    assert "b [mu* 0.90 +/- 0.05; the output falls as it rises]" in signed and "c [mu* 0.50 +/- 0.05; no single direction]" in signed
+    assert "a [mu* 3.00 +/- 0.05; the output rises with it]" in signed
     sobol = pd.DataFrame({"output": ["y", "y"], "parameter": ["a", "b"], "ST": [0.2, 0.7], "ST_conf": [0.1, 0.1],
                           "undefined": [3, 3]})
     assert sa.policy_sentence("q", sobol) == "Under `q`, y has no value at 3 points (not analysed)."

@@ -333,7 +333,8 @@ def policy_sentence(policy: str, idx: pd.DataFrame, labels: dict[str, str] | Non
     """One sentence on what ``policy``'s answers hinge on, from its index table (Morris or Sobol).
 
     For each output: the factor with the largest importance (mu* or ST) and any other within ``share`` of it,
-    with their values and intervals; an output that did not vary, or lacks values, is said to. ``labels``
+    with their values and intervals, and for Morris the direction where the effects agree on one (a signed
+    mean mu at least 0.8 of mu*); an output that did not vary, or lacks values, is said to. ``labels``
     names the outputs (default: their keys).
     """
     col, conf = measure(idx)
@@ -349,7 +350,8 @@ def policy_sentence(policy: str, idx: pd.DataFrame, labels: dict[str, str] | Non
             continue
         g = g.sort_values(col, ascending=False)
         top = g[g[col] >= share * g[col].iloc[0]]
-        items = [f"{r.parameter} [{unit} {_num(getattr(r, col))} +/- {_num(getattr(r, conf))}]" for r in top.itertuples()]
+        items = [f"{r.parameter} [{unit} {_num(getattr(r, col))} +/- {_num(getattr(r, conf))}{_direction(r, col)}]"
+                 for r in top.itertuples()]
         parts.append(f"{name} hinges on {_join(items)}")
     return f"Under `{policy}`, " + "; ".join(parts) + "."
 
@@ -368,6 +370,15 @@ def screening_note(method: str, n: int) -> str:
         return (f"Screening only: Sobol with n = {n}; the intervals span much of [0, 1]. Read the order of the "
                 f"leaders at most, and use --n {SOBOL_REAL_N} or more before quoting an index.")
     return f"Sobol with n = {n}: judge the ranking by the intervals."
+
+
+def _direction(row, col: str) -> str:
+    mu = getattr(row, "mu", None)
+    if col != "mu_star" or mu is None or not np.isfinite(mu) or not getattr(row, col) > 0:
+        return ""
+    ratio = mu / getattr(row, col)
+    return "; the output rises with it" if ratio >= 0.8 else "; the output falls as it rises" if ratio <= -0.8 else \
+        "; no single direction"
 
 
 def _num(v: float) -> str:
