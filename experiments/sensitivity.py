@@ -245,6 +245,8 @@ def build_report(args, factors, points, outputs, idx, evaluators: dict[str, Swee
         "",
         *[f"- {s}" for s in sentences],
         "",
+        *([f"Total indices, `{p}`: {sa.hinge_sentence(idx[idx['policy'] == p])}" for p in args.policies] + [""]
+          if col == "ST" else []),
         f"**{sa.screening_note(args.method, args.n)}**",
         "",
         *([f"Attacker only (`population=none`): the runs carry the measured legitimate review load, and the "
