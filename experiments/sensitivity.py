@@ -1,26 +1,34 @@
-"""Global sensitivity: which unknowns of CALIBRATION.md the simulator's answers hinge on.
+"""Global sensitivity per policy: which unknowns each policy's answers hinge on.
 
-Sobol indices (first order and total, Saltelli sampling via SALib) of the main
-outputs -- campaign blocked share, attacker cost per million exchanges,
-legitimate users wrongly banned and harmed per 100k -- to the unknowns and
-their ranges (:data:`experiments.analysis.sensitivity.FACTORS`: attacker
-strategy, proxy mix and residential-proxy detection recall, detector noise,
-review capacity, costs, legitimate demand tails and VPN share...), under one
-policy. Writes ``results/sensitivity/<timestamp>/``: the indices (CSV +
-Markdown), a bar chart with confidence intervals, and a report naming the
-unknowns the conclusions hinge on.
+Screens the main outputs -- campaign blocked share and attacker cost per
+million exchanges, plus wrongful bans and users harmed when the runs have a
+legitimate population -- against the uncertainties and attacker strategy knobs
+of :data:`experiments.analysis.sensitivity.SELECTION`, each over the plausible
+range declared on its config field (``docs/parameters.md``), under one or more
+policies. Every policy runs the *same* sample points with the same seed (common
+random numbers), so the policies' indices are comparable. Writes
+``results/sensitivity/<timestamp>/``: the indices per policy (CSV + Markdown),
+one heatmap comparing the policies, and a report with one sentence per policy on
+what its answer hinges on.
 
 Usage (from the repository root)::
 
-    python experiments/sensitivity.py                    # screening: n=8, 8 x (17 + 2) = 152 runs
-    python experiments/sensitivity.py --n 64             # for real use: 1,216 runs (a cluster, or a night)
-    python experiments/sensitivity.py --policy letter_package attacker.max_pace_multiplier=3
-    python experiments/sensitivity.py --n 64 -- hydra/launcher=slurm
+    python experiments/sensitivity.py --policies status_quo,identity_gating,volume_cap,letter_package --jobs 1
+        # screening (the default): Morris, 10 trajectories x 17 points = 170 attacker-only runs per policy
+    python experiments/sensitivity.py --policy letter_package --population default     # with the population
+    python experiments/sensitivity.py --method sobol --n 64 --population default      # real use: 64 x 21 runs a policy
+    python experiments/sensitivity.py --n 32 -- hydra/launcher=slurm
 
-Each sample point is a Hydra config file under ``SWEEP_DIR/points/``; all
-points run as one resumable multirun (``distill-sim -m +sweep=sensitivity``).
-With n=8 the intervals are wide: read it as a screening of which unknowns
-matter; n >= 64 gives indices to about +/-0.1. See docs/analyses.md.
+Methods: ``morris`` (the default; SALib's elementary effects on a 4-level grid,
+``n x (D + 1)`` runs; ranks the factors by mu*, the mean absolute change of the
+output when one factor moves 2/3 of its range, per whole range) and ``sobol``
+(Saltelli sampling, ``n x (D + 2)`` runs; first-order and total variance shares,
+to about +/-0.1 at n >= 64). Morris is the default because Sobol at a
+screening size (n = 8) gives intervals spanning most of [0, 1]. The default population is ``none`` (attacker only, with the
+measured legitimate review load), which has no collateral outputs; give
+``--population default`` for them. Each sample point is a Hydra config file under
+``SWEEP_DIR/points/``; each policy's points run as one resumable multirun
+(``distill-sim -m +sweep=sensitivity``). See docs/analyses.md.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import argparse
 import hashlib
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +51,14 @@ from experiments.analysis import comparison, report, sweeps  # noqa: E402
 from experiments.analysis import sensitivity as sa  # noqa: E402
 from experiments.analysis.tables import fmt_number, to_markdown  # noqa: E402
 
-OUTPUTS: tuple[str, ...] = (
-    "campaign_blocked_share",
-    "attacker_cost_per_million_exchanges",
-    "legit_users_wrongly_banned_expected_per_100k",
-    comparison.HARMED,
-)
+CAMPAIGN_OUTPUTS: tuple[str, ...] = ("campaign_blocked_share", "attacker_cost_per_million_exchanges")
+COLLATERAL_OUTPUTS: tuple[str, ...] = ("legit_users_wrongly_banned_expected_per_100k", comparison.HARMED)
+LABELS = {"campaign_blocked_share": "the blocked share", "attacker_cost_per_million_exchanges": "the cost per million",
+          "legit_users_wrongly_banned_expected_per_100k": "wrongful bans", comparison.HARMED: "users harmed"}
 POINT_GROUP = "sens_point"
+MARKET = ("costs.market.enabled=true", "costs.market.ready_accounts.enabled=true")
+METHODS = ("morris", "sobol")
+DEFAULT_N = {"morris": 10, "sobol": 8}
 
 
 @dataclass
@@ -58,31 +68,29 @@ class SweepEvaluator:
     Attributes:
         factors: the sampled unknowns.
         sweep_dir: the sweep folder (point files go to ``points/``).
-        overrides: extra Hydra overrides for every run (e.g. ``policy=letter_package``).
-        population: the population option whose segments segment-level factors rewrite.
+        overrides: Hydra overrides for every run (``policy=...``, ``population=...``, the market, extras).
+        lists: the config lists list-item factors rewrite (:func:`config_lists`).
         jobs: parallel runs.
+        outputs: the outputs read from the runs.
     """
 
     factors: tuple[sa.Factor, ...]
     sweep_dir: Path
     overrides: tuple[str, ...] = ()
-    population: str = "default"
+    lists: dict[str, list] | None = None
     jobs: int | None = None
-    outputs: tuple[str, ...] = OUTPUTS
+    outputs: tuple[str, ...] = CAMPAIGN_OUTPUTS
     command: sweeps.SweepCommand | None = None
     runs: pd.DataFrame | None = None
 
-    def _segments(self) -> list[dict]:
-        from omegaconf import OmegaConf
-
-        conf = OmegaConf.to_container(OmegaConf.load(sweeps.CONF / "population" / f"{self.population}.yaml"))
-        return list(conf.get("segments", []))
+    def trees(self, points: pd.DataFrame) -> list[tuple[dict, list[str]]]:
+        """Each point's config tree and defaults overrides (what its point file says)."""
+        return [sa.point_config(self.factors, row, self.lists or {}) for _, row in points.iterrows()]
 
     def __call__(self, points: pd.DataFrame) -> pd.DataFrame:
         points_dir = self.sweep_dir / "points"
         names = [f"p{i:05d}" for i in range(len(points))]
-        segments = self._segments()
-        trees = [sa.point_config(self.factors, row, segments) for _, row in points.iterrows()]
+        trees = self.trees(points)
         for name, (tree, defaults) in zip(names, trees, strict=True):
             sa.write_point_file(points_dir / POINT_GROUP / f"{name}.yaml", tree, defaults)
         search = f"hydra.searchpath=[file://{points_dir.resolve()}]"
@@ -97,7 +105,7 @@ class SweepEvaluator:
         if missing:
             raise sweeps.SweepError(f"{len(missing)} sample points have no result (e.g. {missing[:5]}); "
                                     f"re-run the same command to retry them")
-        return runs.loc[rows, list(self.outputs)].reset_index(drop=True)
+        return runs.loc[rows, list(self.outputs)].astype(float).reset_index(drop=True)
 
     def _preflight(self, search: str, first: str) -> None:
         """Compose the first point (no run) so that a bad key fails now, naming it, not in every run."""
@@ -108,58 +116,145 @@ class SweepEvaluator:
             raise sweeps.SweepError(f"the first sample point does not compose:\n{proc.stderr.strip()[-2000:]}")
 
 
+def config_lists(overrides: Sequence[str]) -> dict[str, list]:
+    """The lists factors may rewrite, as the chosen YAML files have them: the population's segments and the
+    scenario's lists (operators, providers)."""
+    from omegaconf import OmegaConf
+
+    def option(group: str, default: str) -> str:
+        return next((o.split("=", 1)[1] for o in overrides if o.startswith(f"{group}=")), default)
+
+    population = OmegaConf.to_container(OmegaConf.load(sweeps.CONF / "population" / f"{option('population', 'default')}.yaml"))
+    scenario = OmegaConf.to_container(OmegaConf.load(sweeps.CONF / "scenario" / f"{option('scenario', 'qwen_2026')}.yaml"))
+    lists = {f"scenario.{k}": v for k, v in scenario.items() if isinstance(v, list)}
+    lists["population.segments"] = list(population.get("segments", []))
+    return lists
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python experiments/sensitivity.py", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--n", type=int, default=8, help="Saltelli base sample size, a power of two; runs = n x (factors + 2) "
-                   "(default: %(default)s, screening; use 64+ for real use)")
-    p.add_argument("--policy", default="status_quo", help="policy preset the outputs are measured under (default: %(default)s)")
-    p.add_argument("--sample-seed", type=int, default=0, help="seed of the Sobol sequence scrambling and the bootstrap")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--policies", help="comma-separated policy presets, all run on the same sample points "
+                       "(e.g. status_quo,identity_gating,volume_cap,letter_package)")
+    which.add_argument("--policy", default="status_quo", help="one policy preset (default: %(default)s)")
+    p.add_argument("--method", choices=METHODS, default="morris", help="morris (screening, the default) or sobol "
+                   "(variance shares; n >= 64 for real use)")
+    p.add_argument("--n", type=int, help="Morris trajectories (runs = n x (factors + 1); default "
+                   f"{DEFAULT_N['morris']}) or Sobol base size, a power of two (runs = n x (factors + 2); default "
+                   f"{DEFAULT_N['sobol']}, 64 for real use)")
+    p.add_argument("--population", default="none", help="population option (default: %(default)s, attacker only: no "
+                   "collateral outputs; 'default' for real use)")
+    p.add_argument("--no-market", dest="market", action="store_false",
+                   help="leave the account market and its ready-made accounts off (their factors then do nothing)")
+    p.add_argument("--sample-seed", type=int, default=0, help="seed of the design and the bootstrap")
     p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: the launcher's, one per core)")
-    p.add_argument("--sweep-dir", type=Path, help="where the runs go (default: results/sweeps/sensitivity-<design hash>)")
+    p.add_argument("--sweep-dir", type=Path, help="sweep folder prefix (default: results/sweeps/sensitivity-<design "
+                   "hash>); each policy gets <prefix>-<policy>")
     p.add_argument("--results", type=Path, default=report.RESULTS, help="results root (default: results/)")
     p.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run (e.g. population.sample_size=50000)")
     args = p.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.policies = [x.strip() for x in args.policies.split(",") if x.strip()] if args.policies else [args.policy]
+    args.n = args.n or DEFAULT_N[args.method]
     return args
 
 
-def build_report(factors, points, outputs, idx, n, args, evaluator: SweepEvaluator, out_dir: Path) -> Path:
+def plan(args: argparse.Namespace, factors: Sequence[sa.Factor]) -> dict[str, SweepEvaluator]:
+    """One evaluator per policy, all with the same factors, lists and settings: only ``policy=`` differs,
+    so every policy runs the same sample points (and, every point running seed 0, common random numbers)."""
+    base = (f"population={args.population}", *(MARKET if args.market else ()), *args.overrides)
+    lists = config_lists(base)
+    outputs = CAMPAIGN_OUTPUTS + (COLLATERAL_OUTPUTS if args.population != "none" else ())
+    design = hashlib.sha256(f"{args.method} {args.n} {args.sample_seed} {' '.join(sorted(base))} "
+                            f"{[(f.name, f.key, f.bounds) for f in factors]}".encode()).hexdigest()[:8]
+    prefix = args.sweep_dir or sweeps.read_sweep_dir("sensitivity").with_name(f"sensitivity-{design}")
+    return {policy: SweepEvaluator(tuple(factors), prefix.with_name(f"{prefix.name}-{policy}"),
+                                   (f"policy={policy}", *base), lists, args.jobs, outputs)
+            for policy in args.policies}
+
+
+def analyse(args: argparse.Namespace, factors: Sequence[sa.Factor], evaluators: dict[str, SweepEvaluator]):
+    """Sample once, evaluate the same points under every policy, analyse each: (points, outputs, indices)
+    with a ``policy`` column in the last two."""
+    if args.method == "morris":
+        raw, points = sa.morris_sample(factors, args.n, args.sample_seed)
+    else:
+        raw, points = sa.sample(factors, args.n, args.sample_seed)
+    outs, idxs = [], []
+    for policy, evaluator in evaluators.items():
+        print(f"[{policy}] {len(points)} runs into {evaluator.sweep_dir}; finished runs are skipped", flush=True)
+        y = evaluator(points)
+        if args.method == "morris":
+            idx = sa.morris_indices(factors, raw, y, args.sample_seed)
+        else:
+            idx = sa.indices(factors, y, args.sample_seed)
+        outs.append(points.join(y).assign(policy=policy))
+        idxs.append(idx.assign(policy=policy))
+    return points, pd.concat(outs, ignore_index=True), pd.concat(idxs, ignore_index=True)
+
+
+def display_indices(idx: pd.DataFrame) -> pd.DataFrame:
+    """The indices as the report shows them: one row per (policy, output, factor), value +/- half-width."""
+    col, conf = sa.measure(idx)
+    cols = [(col, conf)] + ([("S1", "S1_conf")] if col == "ST" else [])
+    shown = idx[["policy", "output", "parameter"]].copy()
+    for c, h in cols:
+        shown[c] = [f"{a:.3g} +/- {b:.2g}" if pd.notna(a) else "n/a" for a, b in zip(idx[c], idx[h], strict=True)]
+    if col == "mu_star":
+        shown["sigma"] = [f"{v:.3g}" if pd.notna(v) else "n/a" for v in idx["sigma"]]
+    return shown
+
+
+def build_report(args, factors, points, outputs, idx, evaluators: dict[str, SweepEvaluator], out_dir: Path) -> Path:
     from experiments.analysis import plots
 
+    col, _ = sa.measure(idx)
     idx.to_csv(out_dir / "indices.csv", index=False)
-    points.join(outputs).to_csv(out_dir / "samples.csv", index=False)
-    display = idx.assign(
-        S1=[f"{a:.2f} +/- {b:.2f}" for a, b in zip(idx["S1"], idx["S1_conf"], strict=True)],
-        ST=[f"{a:.2f} +/- {b:.2f}" for a, b in zip(idx["ST"], idx["ST_conf"], strict=True)],
-    )[["output", "parameter", "S1", "ST"]]
-    md_idx = to_markdown(display)
+    outputs.to_csv(out_dir / "samples.csv", index=False)
+    md_idx = to_markdown(display_indices(idx))
     (out_dir / "indices.md").write_text(md_idx + "\n", encoding="utf-8")
-    plots.sensitivity_bars(idx, f"Sobol indices under policy `{args.policy}` (n={n}, {len(points)} runs)",
-                           out_dir / "sensitivity.png")
+    shown = [o for o in CAMPAIGN_OUTPUTS if o in set(idx["output"])]
+    what = "mu* (Morris: mean absolute elementary effect, the output's change over the factor's whole range)" \
+        if col == "mu_star" else "total Sobol index ST (share of the output's variance)"
+    plots.sensitivity_heatmap(idx, col, shown, args.policies,
+                              f"{args.method.capitalize()} {'mu*' if col == 'mu_star' else 'total index'} per policy "
+                              f"(n={args.n}, {len(points)} runs per policy, population={args.population})",
+                              out_dir / "sensitivity_policies.png")
+    runs = len(points)
     factor_table = pd.DataFrame({
         "unknown": [f.name for f in factors],
-        "range": [" / ".join(f.choices) if f.choices else f"{fmt_number(f.lo)} - {fmt_number(f.hi)}" for f in factors],
+        "range": [f.describe() for f in factors],
         "config key": [f"`{f.key}`" for f in factors],
         "source": [f.source for f in factors],
     })
-    spread = outputs.describe().T[["mean", "min", "max"]].map(fmt_number).reset_index(names="output")
+    spread = outputs.groupby("policy", sort=False)[[o for o in evaluators[args.policies[0]].outputs]].agg(
+        ["mean", "min", "max"])
+    spread.columns = [f"{a} {b}" for a, b in spread.columns]
+    spread = spread.map(fmt_number).reset_index()
+    sentences = [sa.policy_sentence(p, idx[idx["policy"] == p], LABELS) for p in args.policies]
     lines = [
-        "# Global sensitivity analysis",
+        "# Global sensitivity per policy",
         "",
         "## Question",
         "",
-        f"Under policy `{args.policy}`, which of the unknowns in CALIBRATION.md do the main answers "
-        "(campaign blocked, attacker cost, collateral) depend on, and which could be fixed at their defaults?",
+        f"Under each of {', '.join(f'`{p}`' for p in args.policies)}, which unknowns (uncertainties and the "
+        "attacker's strategy knobs, over their declared plausible ranges) do the main answers depend on?",
         "",
         "## Result",
         "",
-        f"**{sa.hinge_sentence(idx)}**",
+        *[f"- {s}" for s in sentences],
         "",
-        *([f"**Screening only: n = {n}.** With so few base samples the indices' intervals span most of [0, 1]; "
-           "read the order of the leaders at most, and use n >= 32 (64 documented) before quoting an index.", ""]
-          if n < 32 else []),
-        "![Sobol indices](sensitivity.png)",
+        *([f"Total indices, `{p}`: {sa.hinge_sentence(idx[idx['policy'] == p])}" for p in args.policies] + [""]
+          if col == "ST" else []),
+        f"**{sa.screening_note(args.method, args.n)}**",
+        "",
+        *([f"Attacker only (`population=none`): the runs carry the measured legitimate review load, and the "
+           "collateral outputs (wrongful bans, users harmed) are not available; use `--population default` for them.",
+           ""] if args.population == "none" else []),
+        "![Sensitivity per policy](sensitivity_policies.png)",
+        "",
+        f"Cells: {what}; same sample points under every policy.",
         "",
         md_idx,
         "",
@@ -169,56 +264,76 @@ def build_report(factors, points, outputs, idx, n, args, evaluator: SweepEvaluat
         "",
         "## Scenario and unknowns",
         "",
-        "Reference scenario `qwen_2026` (45-day window, 28.8M-exchange target), default population, one seed for every "
-        f"point (seed 0), policy `{args.policy}`" + (f", overrides `{' '.join(args.overrides)}`" if args.overrides else "")
-        + ". Each unknown is sampled uniformly over its range:",
+        f"Reference scenario `qwen_2026` (45-day window, 28.8M-exchange target), population `{args.population}`, "
+        f"one seed for every point (seed 0: common random numbers across points and policies), account market "
+        f"{'and its ready-made accounts on' if args.market else 'off'}"
+        + (f", overrides `{' '.join(args.overrides)}`" if args.overrides else "")
+        + ". Each unknown is sampled over the plausible range declared on its config field (docs/parameters.md):",
         "",
         to_markdown(factor_table),
         "",
-        "Special keys: `@attacker` switches the strategy config group; `@proxy_residential_share` sets the residential "
-        "share of the attacker's exits (the rest split 2:1 mobile:datacenter as in the default); `@vpn_share` scales "
-        "every segment's VPN share so the casual segment's equals the value; `@demand_tail_alpha` sets the Pareto index "
-        "of every heavy-tailed segment (API businesses, evaluators).",
+        "Encodings: the strategy preset is sampled on [0, 2) and floored to one of its two options; a positive range "
+        f"spanning a factor of {sa.LOG_SPAN:g} or more is sampled on a log scale; integers are rounded. "
+        "`@attacker` switches the strategy config group (a factor set after it, e.g. the pace, overrides the "
+        "preset's value); `@vpn_share` scales every segment's VPN share so the casual segment's equals the value; "
+        "`@demand_tail_alpha` sets the Pareto index of every heavy-tailed segment; the account market's on/off "
+        "switch is a setting (it picks the world asked about), held on (`--no-market`: off).",
         "",
         "## Method",
         "",
-        f"- Saltelli sampling on a scrambled Sobol sequence (SALib), base size n = {n}, {len(factors)} unknowns, "
-        f"n x (D + 2) = {len(points)} runs; first-order (S1) and total (ST) Sobol indices with 95% bootstrap "
-        "intervals (200 resamples). The strategy is sampled on [0, 2) and floored to one of its two options.",
-        "- Sobol indices apportion the output's variance over these ranges: ST >= 0.1 means the unknown matters; "
-        "ST close to 0 means the answer holds whatever its value in its range. Run noise (one seed per point) shows up "
-        "as indices that do not sum to 1 and as the spread of small indices around 0.",
-        f"- {'Screening size: the intervals are wide; use --n 64 or more before relying on the ranking.' if n < 64 else 'Use the intervals in the chart to judge the ranking.'}",
-        "- The same code path is tested on the Ishigami function, whose indices are known (tests/test_sensitivity.py).",
+        *(["- Morris elementary effects (SALib): "
+           f"{args.n} trajectories on a 4-level grid, {len(factors)} unknowns, n x (D + 1) = {runs} runs per policy. "
+           "Each elementary effect is the output's change when one factor moves 2/3 of its sampled interval, the "
+           "others held, divided by 2/3: the change over the whole range were the effect linear. mu* is their mean "
+           "absolute value, in the output's units; sigma, their spread, is large where the factor acts through "
+           "interactions or non-linearly. 95% bootstrap intervals (200 resamples). Morris ranks the factors; it does not "
+           "apportion variance (use `--method sobol --n 64` for that)."] if col == "mu_star" else
+          [f"- Saltelli sampling on a scrambled Sobol sequence (SALib), base size n = {args.n}, {len(factors)} "
+           f"unknowns, n x (D + 2) = {runs} runs per policy; first-order (S1) and total (ST) Sobol indices with "
+           "95% bootstrap intervals (200 resamples)."]),
+        "- The sentence per policy names, for each output, the factor with the largest "
+        f"{'mu*' if col == 'mu_star' else 'ST'} and any other within half of it.",
+        "- One seed per point: run noise is part of each output (it shows as effects of factors that change little).",
+        "- The Sobol code path is tested on the Ishigami function, whose indices are known; the Morris path on a "
+        "function with a known ranking (tests/test_sensitivity.py).",
         "",
-        "Per-point inputs and outputs: `samples.csv`; indices: `indices.csv`; the points' config files: "
-        f"`{evaluator.sweep_dir}/points/{POINT_GROUP}/`.",
+        "Per-point inputs and outputs (a `policy` column): `samples.csv`; indices: `indices.csv`.",
         "",
-        *report.reproduce_section(__file__, args.argv, evaluator.command, evaluator.sweep_dir,
-                                  sweeps.code_versions(evaluator.runs) if evaluator.runs is not None else []),
+        "## Reproduce",
+        "",
+        "```",
+        report.invocation(__file__, args.argv),
+        "```",
+        "",
+        "which ran one sweep per policy:",
+        "",
+        "```",
+        *[ev.command.shell() for ev in evaluators.values() if ev.command is not None],
+        "```",
+        "",
+        "Code: " + ", ".join(f"`{v}`" for v in sorted({v for ev in evaluators.values() if ev.runs is not None
+                                                     for v in sweeps.code_versions(ev.runs)})) + ".",
     ]
-    return report.write_report(out_dir, "\n".join(lines) + "\n", "Global sensitivity analysis")
+    return report.write_report(out_dir, "\n".join(lines) + "\n", "Global sensitivity per policy")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    factors = sa.FACTORS
-    overrides = (f"policy={args.policy}", *args.overrides)
-    population = next((o.split("=", 1)[1] for o in overrides if o.startswith("population=")), "default")
-    design = hashlib.sha256(f"{args.n} {args.sample_seed} {' '.join(sorted(overrides))} "
-                            f"{[(f.name, f.key, f.bounds) for f in factors]}".encode()).hexdigest()[:8]
-    sweep_dir = args.sweep_dir or sweeps.read_sweep_dir("sensitivity").with_name(f"sensitivity-{design}")
-    runs = args.n * (len(factors) + 2)
-    print(f"{runs} runs (n={args.n} x ({len(factors)} unknowns + 2)) into {sweep_dir}; finished runs are skipped")
-    evaluator = SweepEvaluator(tuple(factors), sweep_dir, overrides, population, args.jobs)
     try:
-        points, outputs, idx = sa.run_sobol(factors, evaluator, args.n, seed=args.sample_seed)
-    except (sweeps.SweepError, ValueError) as err:
+        factors = sa.declared_factors(population=args.population != "none")
+        evaluators = plan(args, factors)
+        per = args.n * (len(factors) + (1 if args.method == "morris" else 2))
+        print(f"{args.method}: {per} runs per policy (n={args.n}, {len(factors)} unknowns) x {len(evaluators)} "
+              f"policies, the same points for each")
+        points, outputs, idx = analyse(args, factors, evaluators)
+    except (sweeps.SweepError, ValueError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     out_dir = report.new_results_dir("sensitivity", args.results)
-    path = build_report(factors, points, outputs, idx, args.n, args, evaluator, out_dir)
-    print(sa.hinge_sentence(idx))
+    path = build_report(args, factors, points, outputs, idx, evaluators, out_dir)
+    for policy in args.policies:
+        print(sa.policy_sentence(policy, idx[idx["policy"] == policy], LABELS))
+    print(sa.screening_note(args.method, args.n))
     print(f"\nreport: {path}\n        {path.with_suffix('.html')}")
     return 0
 

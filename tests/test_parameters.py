@@ -223,7 +223,7 @@ def test_sensitivity_factors_sample_the_declared_ranges() -> None:
     for f in sa.FACTORS:
         d = roles.declaration(sa.COMPOSITES.get(f.key, f.key))
         assert (f.choices or (f.lo, f.hi)) == d.plausible, f.name
-        assert f.source.startswith(d.source), f.name
+        assert f.source.startswith(d.source or ""), f.name
     with pytest.raises(ValueError, match="attacker.footprint declares no plausible range"):
         sa.factor("footprint", "attacker.footprint")
 

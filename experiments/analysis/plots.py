@@ -261,45 +261,45 @@ def lever_curve(summary: pd.DataFrame, lever: str, objective: tuple[str, str], b
     return path
 
 
-def sensitivity_bars(indices: pd.DataFrame, title: str, path: Path) -> Path:
-    """First-order and total Sobol indices with confidence bars, one panel per output (two per row).
+def sensitivity_heatmap(indices: pd.DataFrame, value: str, outputs: Sequence[str], policies: Sequence[str],
+                        title: str, path: Path) -> Path:
+    """One heatmap per output, factors x policies, of an importance measure (Morris ``mu_star`` or Sobol ``ST``).
 
-    ``indices`` has ``output``, ``parameter``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``. Parameters are
-    ordered by their largest total index over the outputs; the x axis is clipped to [-0.2, 1.2] (an
-    interval reaching past it is cut at the edge).
+    ``indices`` has ``policy``, ``output``, ``parameter`` and ``value``. Each panel has its own colour scale
+    (the outputs have their own units); factors are ordered by their largest value relative to the panel's
+    largest, over the outputs and policies; each cell is labelled with its value, "n/a" where the output did not
+    vary or lacked values.
     """
-    outputs = list(dict.fromkeys(indices["output"]))
-    order = indices.groupby("parameter")["ST"].max().fillna(-1).sort_values().index.tolist()
-    n_par = len(order)
-    ncols = min(2, len(outputs))
-    nrows = math.ceil(len(outputs) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6.8 * ncols, nrows * (0.3 * n_par + 1.4) + 1.0), squeeze=False,
-                             sharey=True)
-    y = np.arange(n_par)
-    for k, ax in enumerate(axes.flat):
-        if k >= len(outputs):
-            ax.set_visible(False)
-            continue
-        out = outputs[k]
-        sub = indices[indices["output"] == out].set_index("parameter").reindex(order)
-        if sub["ST"].isna().all():
-            ax.text(0.5, 0.5, "did not vary over the sample:\nno variance to apportion", transform=ax.transAxes,
-                    ha="center", va="center", fontsize=10, color="0.3")
-        else:
-            ax.barh(y + 0.2, sub["ST"], height=0.38, xerr=sub["ST_conf"], color="C1", capsize=2, label="total (ST)",
-                    error_kw={"lw": 0.8})
-            ax.barh(y - 0.2, sub["S1"], height=0.38, xerr=sub["S1_conf"], color="C0", capsize=2,
-                    label="first order (S1)", error_kw={"lw": 0.8})
-        ax.set_yticks(y, order, fontsize=9)
-        ax.set_xlim(-0.2, 1.2)
-        ax.axvline(0, color="black", lw=0.6)
-        ax.set_xlabel("Sobol index (share of output variance)", fontsize=9)
-        ax.set_title(out, fontsize=10)
-        ax.grid(True, axis="x", alpha=0.3)
-    handles = [plt.Rectangle((0, 0), 1, 1, color="C1"), plt.Rectangle((0, 0), 1, 1, color="C0")]
-    fig.legend(handles, ["total (ST)", "first order (S1)"], loc="lower center", ncol=2, frameon=False, fontsize=9)
-    fig.suptitle(title + "\nbars: 95% confidence intervals (bootstrap)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    from .tables import fmt_number
+
+    outputs = list(outputs)
+    factors = list(dict.fromkeys(indices["parameter"]))
+    rel = []
+    for out in outputs:
+        sub = indices[indices["output"] == out]
+        top = sub[value].max()
+        rel.append(sub.groupby("parameter")[value].max() / top if top and np.isfinite(top) else
+                   pd.Series(0.0, index=factors))
+    order = pd.concat(rel, axis=1).max(axis=1).reindex(factors).fillna(-1).sort_values(ascending=False).index.tolist()
+    fig, axes = plt.subplots(1, len(outputs), figsize=(2.2 + 1.25 * len(policies) * len(outputs) + 2.4,
+                                                       0.36 * len(order) + 2.0), squeeze=False, sharey=True)
+    for ax, out in zip(axes.flat, outputs, strict=True):
+        grid = (indices[indices["output"] == out].pivot_table(index="parameter", columns="policy", values=value,
+                                                              dropna=False)
+                .reindex(index=order, columns=list(policies)))
+        m = grid.to_numpy(float)
+        top = np.nanmax(m) if np.isfinite(m).any() else 1.0
+        im = ax.imshow(np.ma.masked_invalid(m), cmap="viridis", vmin=0, vmax=top or 1.0, aspect="auto")
+        for (i, j), v in np.ndenumerate(m):
+            text = "n/a" if not np.isfinite(v) else (f"{v:.2f}" if abs(top) < 10 else fmt_number(v))
+            light = np.isfinite(v) and v < 0.6 * top
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if light else "black")
+        ax.set_xticks(range(len(policies)), [policy_label(p) for p in policies], rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(range(len(order)), order, fontsize=8)
+        ax.set_title(out, fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.05, pad=0.02).ax.tick_params(labelsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
