@@ -60,6 +60,9 @@ COST = "attacker_cost_per_million_exchanges"
 BLOCKED = "campaign_blocked_share"
 TARGET = "exchanges_target"
 READ = (HARVEST, COST, BLOCKED, TARGET, "attacker_cost_usd", "attacker_accounts_created", "attacker_accounts_banned")
+# Read too in the re-evaluation, which may run with the legitimate population (``fresh_overrides``); NaN without it.
+COLLATERAL = ("legit_users_wrongly_banned_expected_per_100k", "legit_users_refused_per_100k",
+              "legit_exchanges_refused_share", "legit_signups_lost", "defender_cost_usd")
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class SearchConfig:
     seeds: tuple[int, ...]
     fresh_seeds: tuple[int, ...]
     overrides: tuple[str, ...]
+    fresh_overrides: tuple[str, ...]
     dimensions: Mapping[str, Mapping[str, Any] | None]
 
     @classmethod
@@ -127,7 +131,7 @@ class SearchConfig:
         if raw["objective"] not in OBJECTIVES:
             raise sweeps.SweepError(f"{path}: objective {raw['objective']!r}, one of {', '.join(OBJECTIVES)}")
         return cls(name=name, **{**raw, "seeds": tuple(raw["seeds"]), "fresh_seeds": tuple(raw["fresh_seeds"]),
-                                 "overrides": tuple(raw["overrides"])})
+                                 "overrides": tuple(raw["overrides"]), "fresh_overrides": tuple(raw["fresh_overrides"])})
 
     def settings(self) -> sr.SearchSettings:
         return sr.SearchSettings(self.trials, self.batch, self.sampler_seed, self.startup_trials,
@@ -138,14 +142,24 @@ class SearchConfig:
         budget = [] if self.budget_usd is None else [f"{BUDGET_KEY}={float(self.budget_usd)!r}"]
         return [f"policy={policy}", *self.overrides, *budget, *extra]
 
+    def fresh_run_overrides(self, policy: str, extra: Sequence[str]) -> list[str]:
+        """The re-evaluation's overrides: the trials', with ``fresh_overrides`` replacing those of the same key."""
+        return merge_overrides(self.run_overrides(policy, extra), self.fresh_overrides)
+
     def design(self, policy: str, extra: Sequence[str]) -> str:
-        """A hash of everything that makes the trials what they are (not their number, not the fresh seeds)."""
+        """A hash of everything that makes the trials what they are (not their number, not the re-evaluation)."""
         spec = dataclasses.asdict(self)
-        for k in ("name", "trials", "fresh_seeds"):
+        for k in ("name", "trials", "fresh_seeds", "fresh_overrides"):
             spec.pop(k)
         text = json.dumps({**spec, "runs": sorted(self.run_overrides(policy, extra)),
                            "definition": OBJECTIVES[self.objective].definition}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def merge_overrides(base: Sequence[str], new: Sequence[str]) -> list[str]:
+    """``base`` with each override of ``new`` replacing the one of the same key (or added after them)."""
+    keys = {o.split("=", 1)[0].lstrip("+") for o in new}
+    return [o for o in base if o.split("=", 1)[0].lstrip("+") not in keys] + list(new)
 
 
 def base_values(attacker: str, space: Sequence[sr.Dimension]) -> dict[str, float]:
@@ -198,6 +212,7 @@ class SimulatorEvaluator:
     seeds: tuple[int, ...]
     objective: Objective
     jobs: int | None = None
+    columns: tuple[str, ...] = READ
     simulated: int = 0
     replayed: int = 0
     target_fraction: float = math.nan
@@ -257,7 +272,7 @@ class SimulatorEvaluator:
         for name in named:
             rows = [{"seed": s, "run_identity": identities[(name, s)], **found[(name, s)]}
                     for s in seeds if found[(name, s)] is not None]
-            out[name] = pd.DataFrame(rows, columns=["seed", "run_identity", *READ, "target_reached_fraction"])
+            out[name] = pd.DataFrame(rows, columns=["seed", "run_identity", *self.columns, "target_reached_fraction"])
         return out
 
     def _identities(self, named: Mapping[str, Sequence[str]], seeds: Sequence[int], search: str) -> dict[tuple[str, int], str]:
@@ -282,7 +297,7 @@ class SimulatorEvaluator:
             metrics = read_run(run_dir(self.sweep_dir, identity))["metrics"]
         except RunDirError:
             return None
-        return {**{c: _number(metrics.get(c)) for c in READ}, "target_reached_fraction": self.target_fraction}
+        return {**{c: _number(metrics.get(c)) for c in self.columns}, "target_reached_fraction": self.target_fraction}
 
 
 def _number(v: Any) -> float:
@@ -329,7 +344,11 @@ def search_policy(policy: str, cfg: SearchConfig, space: tuple[sr.Dimension, ...
     named = {FOUND: evaluator.strategy_overrides(best.params)} if best is not None else {}
     named |= presets
     by_file = {point_name(o): o for o in named.values()}
-    runs = evaluator.run_points(by_file, cfg.fresh_seeds)
+    fresh_runs = dataclasses.replace(evaluator, run_overrides=tuple(cfg.fresh_run_overrides(policy, extra)),
+                                     columns=READ + COLLATERAL, simulated=0, replayed=0)
+    runs = fresh_runs.run_points(by_file, cfg.fresh_seeds)
+    evaluator.simulated += fresh_runs.simulated
+    evaluator.replayed += fresh_runs.replayed
     fresh = pd.concat([runs[point_name(o)].assign(strategy=k) for k, o in named.items()], ignore_index=True)
     params = dict(best.params) if best is not None else None
     return PolicyResult(policy, sweep_dir, evaluator.run_overrides, sr.trace(study), params, in_sample,
@@ -517,7 +536,8 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         f"- Runs: `{' '.join(results[0].run_overrides) if results else ''}` (budget: "
         f"{'the scenario' + chr(39) + 's' if cfg.budget_usd is None else f'${cfg.budget_usd:,.0f}'}); every trial x seed is "
         "an ordinary content-addressed run of `conf/sweep/best_response.yaml`.",
-        "- Re-evaluation: the best trial's strategy and both presets on the fresh seeds; intervals are Student-t over "
+        f"- Re-evaluation: the best trial's strategy and both presets on the fresh seeds"
+        + (f", with `{' '.join(cfg.fresh_overrides)}`" if cfg.fresh_overrides else "") + "; intervals are Student-t over "
         "seeds, contrasts paired by seed. The best of many noisy trials is optimistic on its search seeds (the "
         "winner's curse): only the fresh-seed numbers are the estimate.",
         "",
@@ -540,11 +560,11 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
     return report.write_report(out_dir, md, "The attacker's best response"), table_md
 
 
-QUICK_TRADE = ("No legitimate users (`population=none`: the attacker's outcomes only; the review queue carries its "
-               "measured legitimate load, so no collateral is measured), 24 trials over 10 knobs (the first 12 random) on "
-               "3 seeds, paces of at least 10 exchanges per account-day (slower ones mean fleets too large to simulate in "
-               "minutes), and 5 fresh seeds: the strategy found is a screening of the space, not its optimum, and the "
-               "intervals rest on 5 seeds of an attacker-only world. Full mode (`--full`) searches 15 knobs over their "
+QUICK_TRADE = ("The trials run without legitimate users (`population=none`: the review queue carries its measured "
+               "legitimate load), 24 trials over 11 knobs (the first 12 random) on 3 seeds, paces of at least 10 "
+               "exchanges per account-day (slower ones mean fleets too large to simulate in minutes); the re-evaluation "
+               "runs the found strategy and both presets with the default population on 5 fresh seeds: the strategy "
+               "found is a screening of the space, not its optimum, and the intervals rest on 5 seeds. Full mode (`--full`) searches 15 knobs over their "
                "whole declared ranges with the default population, 200 trials x 10 seeds and 30 fresh seeds.")
 
 

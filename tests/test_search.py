@@ -85,8 +85,11 @@ def test_an_item_override_naming_no_item_is_refused_in_one_line() -> None:
 
 def test_the_shipped_search_configs_derive_their_spaces() -> None:
     quick, full = br.SearchConfig.load("quick"), br.SearchConfig.load("full")
-    assert len(sr.search_space(quick.dimensions)) <= 10 < len(sr.search_space(full.dimensions))
+    assert len(sr.search_space(quick.dimensions)) <= 11 < len(sr.search_space(full.dimensions))
     assert "population=none" in quick.overrides and quick.objective == "harvest" and quick.budget_usd is None
+    # the re-evaluation replaces the trials' population and keeps every other override
+    assert quick.fresh_run_overrides("none", ["seed=3"]) == ["policy=none", "seed=3", "population=default"]
+    assert quick.design("none", []) == dataclasses.replace(quick, fresh_overrides=()).design("none", [])
 
 
 def test_a_share_and_its_rest_sum_to_one() -> None:
@@ -241,7 +244,7 @@ def test_a_tiny_real_search_runs_resumes_and_replays_from_the_store(tmp_path: Pa
     """2 trials x 1 seed, population=none, through the sweep machinery; then again (nothing simulated), then
     with the study's journal deleted (the same trials replayed from the run store, nothing simulated)."""
     cfg = br.SearchConfig(name="tiny", base_attacker="wide_slow", objective="harvest", budget_usd=None, trials=2, batch=2,
-                          startup_trials=2, sampler_seed=0, seeds=(0,), fresh_seeds=(1000,), overrides=("population=none",),
+                          startup_trials=2, sampler_seed=0, seeds=(0,), fresh_seeds=(1000,), overrides=("population=none",), fresh_overrides=(),
                           dimensions={"attacker.pace_per_account_day": {"scale": "log"},
                                       "attacker.responses.compartmentalise": {}})
     space = sr.search_space(cfg.dimensions)
