@@ -536,7 +536,7 @@ def build_report(results: Sequence[PolicyResult], cfg: SearchConfig, space: Sequ
         f"- Runs: `{' '.join(results[0].run_overrides) if results else ''}` (budget: "
         f"{'the scenario' + chr(39) + 's' if cfg.budget_usd is None else f'${cfg.budget_usd:,.0f}'}); every trial x seed is "
         "an ordinary content-addressed run of `conf/sweep/best_response.yaml`.",
-        f"- Re-evaluation: the best trial's strategy and both presets on the fresh seeds"
+        "- Re-evaluation: the best trial's strategy and both presets on the fresh seeds"
         + (f", with `{' '.join(cfg.fresh_overrides)}`" if cfg.fresh_overrides else "") + "; intervals are Student-t over "
         "seeds, contrasts paired by seed. The best of many noisy trials is optimistic on its search seeds (the "
         "winner's curse): only the fresh-seed numbers are the estimate.",

@@ -249,7 +249,7 @@ def build_report(args, factors, points, outputs, idx, evaluators: dict[str, Swee
           if col == "ST" else []),
         f"**{sa.screening_note(args.method, args.n)}**",
         "",
-        *([f"Attacker only (`population=none`): the runs carry the measured legitimate review load, and the "
+        *(["Attacker only (`population=none`): the runs carry the measured legitimate review load, and the "
            "collateral outputs (wrongful bans, users harmed) are not available; use `--population default` for them.",
            ""] if args.population == "none" else []),
         "![Sensitivity per policy](sensitivity_policies.png)",

@@ -51,7 +51,10 @@ the sample size:
   instead (``population.review_background``, measured from the reference
   population by ``experiments/review_background.py``): each day a few entries
   of legitimate accounts join at their priorities and take capacity as other
-  entries do (reviewed or expired; no row behind them to ban).
+  entries do (reviewed or expired; no row behind them to ban); after each day's
+  bans, ``per_spread`` real accounts per row whose ban spreads join at the link
+  priority (:meth:`ReviewQueue.spread_load`), the legitimate users link analysis
+  would queue beside the banned accounts.
 
 Ordering and decisions use observable columns only; ``load`` (how many real
 accounts a row stands for) is the simulation's multiplicity, not something a
