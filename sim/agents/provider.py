@@ -82,14 +82,16 @@ class Provider(mesa.Agent):
         for control in self._filters:
             control.apply(batch)
         v = self.view
-        # A batch's rows are distinct, so np.add.at adds as ``+=`` would, in one pass instead of two.
-        np.add.at(v.demand_day, rows, demand)
+        # A batch's rows are distinct, so np.add.at adds as ``+=`` would, in one pass instead of two;
+        # the counts are cast to the column's type first (np.add.at is slow when it must cast).
+        counter = v.demand_day.dtype
+        np.add.at(v.demand_day, rows, demand.astype(counter, copy=False))
         hit = np.flatnonzero(batch.refused > 0)
         if hit.size:
             at = rows[hit]
-            np.add.at(v.refused_day, at, batch.refused[hit])
+            np.add.at(v.refused_day, at, batch.refused[hit].astype(counter, copy=False))
             if batch.throttled is not None:
-                np.add.at(v.throttled_day, at, batch.throttled[hit])
+                np.add.at(v.throttled_day, at, batch.throttled[hit].astype(counter, copy=False))
         return batch
 
     def end_day(self) -> None:

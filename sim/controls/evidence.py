@@ -44,15 +44,50 @@ from ..world.accounts import ObservableAccounts
 from ..world.calendar import HOURS_PER_DAY, Clock
 
 
-def day_score(view: ObservableAccounts, rows: np.ndarray, w: DetectorWeights, tick: int) -> np.ndarray:
-    """The noiseless score ``mu`` of accounts ``rows`` for today's traffic, from observable columns only."""
-    age_days = (tick - view.created_at[rows]) / HOURS_PER_DAY
+def day_score(view: ObservableAccounts, rows: np.ndarray, w: DetectorWeights, tick: int,
+              tables: ScoreTables | None = None) -> np.ndarray:
+    """The noiseless score ``mu`` of accounts ``rows`` for today's traffic, from observable columns only.
+
+    ``tables`` (a provider's :class:`ScoreTables`) reads the volume and youth terms from
+    tables of their values by integer argument instead of computing them: the same numbers."""
+    t = tables or ScoreTables(w)
     return (
-        w.volume * np.log10(1.0 + view.demand_day[rows])
+        w.volume * t.log_volume(view.demand_day[rows])
         + trait_score(view, rows, w)
-        + w.young * np.exp(-age_days / w.young_scale_days)
+        + w.young * t.youth(tick - view.created_at[rows])
         + w.network * view.exit_matched[rows]
     )
+
+
+class IntegerTable:
+    """``f(k)`` for integer arrays ``k >= 0`` read from a table of ``f`` over ``0, 1, ..., n - 1``,
+    grown (doubling) when a larger ``k`` comes. ``f`` is applied to an integer ``arange`` exactly
+    as the direct formula applies it to the integers read from a column, so a lookup returns the
+    very numbers the formula would; arguments outside the table are computed directly."""
+
+    def __init__(self, f, size: int = 1024) -> None:
+        self.f = f
+        self.values = f(np.arange(size, dtype=np.int64))
+
+    def __call__(self, k: np.ndarray) -> np.ndarray:
+        top = int(k.max(initial=0))
+        if top >= self.values.size:
+            self.values = self.f(np.arange(max(2 * self.values.size, top + 1), dtype=np.int64))
+        if k.size and k.min() < 0:  # not expected (ages and fading are never negative); computed directly
+            return self.f(k)
+        return self.values[k]
+
+
+class ScoreTables:
+    """The terms of the day's score that depend on one integer each: ``log10(1 + requests)``
+    and ``exp(-age / young_scale_days)`` with the age in hours, and the fading ``lam^D`` over
+    ``D`` days. Tables, because these run over every account with traffic every day."""
+
+    def __init__(self, w: DetectorWeights, lam: float = 1.0) -> None:
+        scale = w.young_scale_days
+        self.log_volume = IntegerTable(lambda d: np.log10(1.0 + d))
+        self.youth = IntegerTable(lambda h: np.exp(-(h / HOURS_PER_DAY) / scale))
+        self.fade = IntegerTable(lambda days: lam ** days.astype(np.float64), size=64)
 
 
 def trait_score(view: ObservableAccounts, rows: np.ndarray, w: DetectorWeights) -> np.ndarray:
@@ -80,9 +115,10 @@ class EvidenceMemory:
         self.reference = cfg.threshold - cfg.accumulation_margin
         self.stream = rng
         self.rows = np.zeros(0, dtype=np.int64)
+        self.tables = ScoreTables(cfg.weights, self.lam)
 
     def _fade(self, view: ObservableAccounts, rows: np.ndarray, day: int) -> np.ndarray:
-        return self.lam ** (day - view.evidence_day[rows]).astype(np.float64)
+        return self.tables.fade(day - view.evidence_day[rows])
 
     def update(self, view: ObservableAccounts, provider: int, clock: Clock) -> None:
         """Fold today's traffic of the provider's accounts into their evidence."""
@@ -91,7 +127,7 @@ class EvidenceMemory:
         fade = self._fade(view, rows, day)
         prior = fade * view.evidence[rows]
         running = prior > 0  # a run of excess continues: its pooled error carries on
-        score = day_score(view, rows, self.weights, clock.tick) + prior
+        score = day_score(view, rows, self.weights, clock.tick, self.tables) + prior
         view.evidence_score[rows] = score
         view.evidence[rows] = np.maximum(score - self.reference, 0.0)
         view.evidence_noise[rows] = np.where(running, fade * view.evidence_noise[rows], 0.0) + self.stream.standard_normal(rows.size)
@@ -104,7 +140,7 @@ class EvidenceMemory:
         """The noiseless evidence score ``E`` of accounts ``rows`` at ``tick`` (with traffic today or not)."""
         day = tick // HOURS_PER_DAY
         today = (view.evidence_day[rows] == day) & (view.evidence_days_sq[rows] > 0)
-        later = day_score(view, rows, self.weights, tick) + self._fade(view, rows, day) * view.evidence[rows]
+        later = day_score(view, rows, self.weights, tick, self.tables) + self._fade(view, rows, day) * view.evidence[rows]
         return np.where(today, view.evidence_score[rows], later)
 
     def volume(self, view: ObservableAccounts, rows: np.ndarray, day: int) -> np.ndarray:

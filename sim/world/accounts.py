@@ -8,13 +8,13 @@ Observable columns (what a provider can see, and all a control may read):
     created_at      int32   tick the account was opened
     active_from     int32   tick from which it can send traffic
     tier            int8    identity tier it was verified at (index into TIERS)
-    exit_id         int64   network exit (address) id; shared exits share ids
+    exit_id         int32   network exit (address) id; shared exits share ids
     exit_type       int8    index into EXIT_TYPES (IP-intelligence class)
     exit_matched    bool    the geo/proxy filter matched this exit
-    payment, identity, organisation, device, template   int64 indicator ids (-1: none)
+    payment, identity, organisation, device, template   int32 indicator ids (-1: none)
     coding_share, template_reuse, cot_share, timing_regularity   float32 traffic traits
-    demand_day, refused_day   int64 exchanges requested / refused today
-    throttled_day   int64   of which refused by a volume cap (the account sees rate-limit errors)
+    demand_day, refused_day   int32 exchanges requested / refused today
+    throttled_day   int32   of which refused by a volume cap (the account sees rate-limit errors)
     served_total    int64   exchanges served before today
     queued          bool    waiting in the review queue (some of the row's real accounts)
     queued_mass     float   how many of the row's real accounts wait in review
@@ -54,21 +54,21 @@ _OBSERVABLE: dict[str, type] = {
     "created_at": np.int32,
     "active_from": np.int32,
     "tier": np.int8,
-    "exit_id": np.int64,
+    "exit_id": np.int32,
     "exit_type": np.int8,
     "exit_matched": np.bool_,
-    "payment": np.int64,
-    "identity": np.int64,
-    "organisation": np.int64,
-    "device": np.int64,
-    "template": np.int64,
+    "payment": np.int32,
+    "identity": np.int32,
+    "organisation": np.int32,
+    "device": np.int32,
+    "template": np.int32,
     "coding_share": np.float32,
     "template_reuse": np.float32,
     "cot_share": np.float32,
     "timing_regularity": np.float32,
-    "demand_day": np.int64,
-    "refused_day": np.int64,
-    "throttled_day": np.int64,
+    "demand_day": np.int32,
+    "refused_day": np.int32,
+    "throttled_day": np.int32,
     "served_total": np.int64,
     "queued": np.bool_,
     "queued_mass": np.float64,  # real accounts of the row waiting in review (sim/controls/review.py)

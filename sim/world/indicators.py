@@ -11,6 +11,9 @@ import numpy as np
 
 from ..config import INDICATORS
 
+# Ids are stored as int32 in the account table (sim/world/accounts.py).
+ID_LIMIT: int = np.iinfo(np.int32).max
+
 # Account-table column holding each indicator type.
 COLUMN: dict[str, str] = {
     "network": "exit_id",
@@ -45,6 +48,8 @@ class IndicatorRegistry:
     def new(self, kind: str, count: int) -> np.ndarray:
         """``count`` fresh ids of indicator type ``kind``."""
         start = self._next[kind]
+        if start + count > ID_LIMIT:
+            raise OverflowError(f"indicator ids: {kind} would need {start + count:,} ids; the account table holds at most {ID_LIMIT:,}")
         self._next[kind] = start + count
         return np.arange(start, start + count, dtype=np.int64)
 
@@ -63,7 +68,7 @@ def sharing_mask(column: np.ndarray, marked_ids: np.ndarray, size: int) -> np.nd
     """Rows whose indicator id is among ``marked_ids`` (ids of -1 never match)."""
     lookup = np.zeros(size + 1, dtype=bool)  # the last slot stays False: id -1 lands there
     lookup[marked_ids[marked_ids >= 0]] = True
-    return lookup[column]
+    return lookup.take(column)  # ``take``: indexing with an int32 column is ~3x slower
 
 
 def specific_mask(column: np.ndarray, marked_ids: np.ndarray, size: int, carriers: np.ndarray,
