@@ -98,6 +98,14 @@ class ReviewOutcome:
         return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool))
 
 
+def _still_queued(view: ObservableAccounts, row: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Whether each entry's row is still in the queue (background entries always are). One
+    gather over all entries: a background entry's row ``-1`` reads some row, then is masked."""
+    if view.queued.size == 0:
+        return background.copy()
+    return view.queued.take(row) | background
+
+
 class ReviewQueue:
     """``sources`` names the controls that can queue an account; an entry's ``source`` indexes it."""
 
@@ -216,19 +224,17 @@ class ReviewQueue:
             self._row, self._priority, self._mass, self._source, self._at = (
                 np.concatenate([old, *new]) for old, new in
                 zip((self._row, self._priority, self._mass, self._source, self._at), parts, strict=True))
-        account = self._row != BACKGROUND
-        alive = np.ones(self._row.size, bool)
-        alive[account] = view.queued[self._row[account]]
-        alive &= self._mass > 1e-12
+        background = self._row == BACKGROUND
+        alive = _still_queued(view, self._row, background) & (self._mass > 1e-12)
         expired = alive & (self._at < tick - self.cfg.max_wait_days * HOURS_PER_DAY)
-        gone = expired & account
+        gone = expired & ~background
         if gone.any():
             rows = self._row[gone]
             np.subtract.at(view.queued_mass, rows, self._mass[gone])
             rows = np.unique(rows)
             view.queue_full[rows] = False
             self.leave(view, rows[view.queued_mass[rows] <= 1e-9])
-            alive[account] &= view.queued[self._row[account]]
+            alive &= _still_queued(view, self._row, background)
         keep = alive & ~expired
         self._row, self._priority, self._mass, self._source, self._at = (
             a[keep] for a in (self._row, self._priority, self._mass, self._source, self._at))
