@@ -110,3 +110,25 @@ def test_sweep_benchmark_runs_and_breaks_the_overhead_down(tmp_path: Path) -> No
     assert any(line.startswith("speed-up of 2:3 over 1:1: ") for line in lines)
     assert any(line.startswith("tables agree on all ") for line in lines)
     assert {p.name for p in tmp_path.iterdir()} == {"rep0_workers_1_per_job_1", "rep0_workers_2_per_job_1", "rep0_workers_2_per_job_3"}
+
+
+def test_paired_comparison_interleaves_two_trees_and_reports_the_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each pair runs A then B in fresh processes; the table has one row per pair and a
+    median row, and the ratio of a tree against itself is near 1 (CPU noise aside)."""
+    pair = _load("bench_pair")
+    root = EXPERIMENTS.parent
+    assert pair.main(["--before", str(root), "--after", str(root), "--pairs", "2", "--inner", "1",
+                      "population=none", "scenario.end_date=2026-04-26"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line[:1].isdigit()]
+    assert len(rows) == 2
+    median = next(line for line in lines if line.startswith("median"))
+    ratio = float(median.split("|")[3].split()[0])
+    assert 0.2 < ratio < 5.0
+
+
+def test_paired_comparison_refuses_a_folder_that_is_not_a_source_tree(tmp_path: Path) -> None:
+    pair = _load("bench_pair")
+    with pytest.raises(SystemExit) as stop:
+        pair.main(["--before", str(tmp_path), "--pairs", "1"])
+    assert stop.value.code == 2
