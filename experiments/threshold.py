@@ -41,7 +41,7 @@ from experiments.analysis.selection import (  # noqa: E402
     selection_stability,
     summarize_lever,
 )
-from experiments.analysis.stats import Estimate  # noqa: E402
+from sim.record.estimates import Estimate  # noqa: E402
 from experiments.analysis.tables import fmt_estimate, fmt_number, to_markdown  # noqa: E402
 
 DEFAULT_BUDGET = "legit_users_wrongly_banned_expected_per_100k<=10"

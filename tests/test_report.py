@@ -58,12 +58,13 @@ def test_paths_in_reports_are_not_local_absolute_paths(tmp_path: Path) -> None:
 def test_no_winner_is_named_when_nothing_blocks_and_intervals_stay_feasible() -> None:
     import pandas as pd
 
-    from experiments.analysis import comparison, stats
+    from experiments.analysis import comparison
+    from sim.record import estimates
 
-    est = stats.mean_ci([0.0, 0.0, 0.01, 0.0], lo=0.0, hi=1.0)
+    est = estimates.mean_ci([0.0, 0.0, 0.01, 0.0], lo=0.0, hi=1.0)
     assert est.lo >= 0.0 and est.hi <= 1.0
-    assert stats.mean_ci([0.0, 0.0, 9.0], lo=0.0).lo == 0.0  # a count's interval never goes negative
-    assert stats.feasible_range("campaign_blocked_share", [0.1]) == (0.0, 1.0)
+    assert estimates.mean_ci([0.0, 0.0, 9.0], lo=0.0).lo == 0.0  # a count's interval never goes negative
+    assert estimates.feasible_range("campaign_blocked_share", [0.1]) == (0.0, 1.0)
     table = pd.DataFrame({"stratum": ["churn", "churn"], "policy": ["a", "b"],
                           "campaign_blocked_share": [0.0, 0.001], "campaign_blocked_share.lo": [0.0, -0.001],
                           "campaign_blocked_share.hi": [0.0, 0.003], "campaign_blocked_share.n": [10, 10],
