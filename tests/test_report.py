@@ -78,3 +78,46 @@ def test_a_received_policy_name_never_reads_a_file_outside_the_presets() -> None
 
     assert policy_blurb("../../../etc/hosts") == "(not a preset of this project)"
     assert policy_blurb("status_quo") and "not a preset" not in policy_blurb("status_quo")
+
+
+@pytest.mark.parametrize("payload", ['<img src=x onerror="alert(1)">', "[x](javascript:alert(1))", "<script>alert(1)</script>"])
+def test_a_comparison_of_received_runs_with_payloads_in_every_config_string_is_safe_and_good_to_send(tmp_path: Path, payload: str) -> None:
+    """compare.py --from on a received sweep whose policy, attacker, scenario and population names
+    carry a payload: nothing in report.html is markup from them; results come before the method,
+    the seed count is warned about (6 < 10) and the reproduce command is there whole."""
+    import importlib.util
+
+    import numpy as np
+    import pandas as pd
+
+    from .test_compare import synthetic_runs
+
+    runs = synthetic_runs()
+    runs["policy.name"] = runs["policy.name"].replace({"strong": payload})
+    for column in ("attacker.name", "scenario.name", "population.name"):
+        runs[column] = runs[column] + payload
+    runs["run_identity"] = [f"r{i:04d}" for i in range(len(runs))]
+    sweep = tmp_path / "sweep"
+    for ident in runs["run_identity"]:
+        day = np.arange(60)
+        (sweep / "runs" / ident).mkdir(parents=True)
+        pd.DataFrame({"day": day, "attacker_harvested_cum": np.minimum(1e6 * (day + 1), 28_800_000),
+                      "legit_users_wrongly_banned_expected": 1.0, "legit_refused_real": 1.0, "legit_requested_real": 100.0,
+                      "legit_signups_lost_cum": 10.0 * (day + 1)}).to_parquet(sweep / "runs" / ident / "daily.parquet")
+    runs.to_parquet(sweep / "runs.parquet")
+    spec = importlib.util.spec_from_file_location("compare_script", ROOT / "experiments" / "compare.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--from", str(sweep), "--no-collect", "--results", str(tmp_path / "results")]) == 0
+    (out,) = (tmp_path / "results" / "compare").iterdir()
+    body = (out / "report.html").read_text().split("<body>", 1)[1]
+    assert "<script" not in body and "<img src=x" not in body
+    assert not re.search(r"<[^>]+\son\w+\s*=", body)
+    assert not re.search(r'href="(javascript|data):', body)
+    assert "alert(1)" in body  # the names are shown, as text
+    md = (out / "report.md").read_text()
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings.index("## Results") < headings.index("## Method") < headings.index("## Reproduce")
+    assert "**Warning: only 6 seeds.**" in md
+    command = f"python experiments/compare.py --from {sweep} --no-collect --results {tmp_path / 'results'}"
+    assert f"```\n{command}\n```" in md.split("## Reproduce", 1)[1]  # whole, on one line
