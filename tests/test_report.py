@@ -121,3 +121,34 @@ def test_a_comparison_of_received_runs_with_payloads_in_every_config_string_is_s
     assert "**Warning: only 6 seeds.**" in md
     command = f"python experiments/compare.py --from {sweep} --no-collect --results {tmp_path / 'results'}"
     assert f"```\n{command}\n```" in md.split("## Reproduce", 1)[1]  # whole, on one line
+
+
+def test_every_preset_has_a_plain_name_and_one_colour_whatever_the_figure_shows() -> None:
+    from experiments.analysis import plots
+    from sim.config.names import PLAIN, options, policy_label
+
+    presets = options("policy")
+    assert set(presets) <= set(PLAIN)  # a plain name written for every shipped preset
+    assert policy_label("identity_gating") == "identity gating"
+    colours = {p: plots.policy_colors([p])[p] for p in presets}
+    assert len(set(colours.values())) == len(presets)  # one colour each
+    for shown in (presets[:3], presets[-4:], ["status_quo", "mine"]):
+        assert all(plots.policy_colors(shown)[p] == colours.get(p, plots.policy_colors([p])[p]) for p in shown)
+
+
+def test_a_share_axis_spans_at_least_its_minimum_so_seed_noise_is_not_a_front(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from experiments.analysis import plots
+
+    shown = []
+    monkeypatch.setattr(plots.plt, "close", shown.append)  # keep the figure to read its axes
+    table = pd.DataFrame({"stratum": "churn", "policy": ["status_quo", "identity_gating"],
+                          "harmed": [1.0, 2.0], "harmed.lo": [0.5, 1.5], "harmed.hi": [1.5, 2.5],
+                          "blocked": [0.00001, 0.00002], "blocked.lo": [0.0, 0.00001], "blocked.hi": [0.00002, 0.00003]})
+    plots.pareto(table, np.array([True, True]), "harmed", "blocked", "harmed", "blocked (%)", "t", tmp_path / "p.png",
+                 plots.policy_colors(table["policy"]))
+    (fig,) = shown
+    lo, hi = fig.axes[0].get_ylim()
+    assert hi - lo >= plots.MIN_SHARE_SPAN  # percentage points, not the 0.002 the points span
