@@ -45,7 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # a script in experiments/ (not an installed package)
     sys.path.insert(0, str(ROOT))
 
-from experiments.analysis import report, stats, sweeps  # noqa: E402
+from experiments.analysis import report, sweeps  # noqa: E402
+from sim.record import estimates  # noqa: E402
 from experiments.analysis import search as sr  # noqa: E402
 from experiments.analysis.tables import to_markdown  # noqa: E402
 
@@ -396,7 +397,7 @@ def strategy_text(params: Mapping[str, Any] | None) -> str:
 
 
 def estimate_text(values: pd.Series, scale: float, digits: int) -> str:
-    e = stats.mean_ci(values, lo=0.0)
+    e = estimates.mean_ci(values, lo=0.0)
     if not math.isfinite(e.value):
         return "n/a"
     text = f"{e.value * scale:.{digits}f}"
@@ -412,7 +413,7 @@ def summary_rows(results: Sequence[PolicyResult]) -> tuple[pd.DataFrame, pd.Data
             runs = r.fresh[r.fresh["strategy"] == strategy]
             cell[strategy] = (estimate_text(runs[HARVEST], 1e-6, 2), estimate_text(runs[COST], 1e-3, 1))
             for c in (HARVEST, COST, BLOCKED):
-                e = stats.mean_ci(runs[c])
+                e = estimates.mean_ci(runs[c])
                 numbers.append({"policy": r.policy, "strategy": strategy, "outcome": c, "mean": e.value, "lo": e.lo,
                                 "hi": e.hi, "n": e.n})
         display.append({
@@ -436,8 +437,8 @@ def contrast_lines(r: PolicyResult) -> list[str]:
         common = found.index.intersection(base.index)
         if common.empty:
             continue
-        d = stats.paired_diff_ci(found.loc[common, HARVEST], base.loc[common, HARVEST])
-        q = stats.paired_ratio_ci(found.loc[common, COST], base.loc[common, COST])
+        d = estimates.paired_diff_ci(found.loc[common, HARVEST], base.loc[common, HARVEST])
+        q = estimates.paired_ratio_ci(found.loc[common, COST], base.loc[common, COST])
         interval = f" [{d.lo * 1e-6:+.2f}, {d.hi * 1e-6:+.2f}]" if d.has_interval else ""
         ratio = f" [{q.lo:.2f}, {q.hi:.2f}]" if q.has_interval else ""
         lines.append(f"- found vs `{p}` (paired over {len(common)} fresh seeds): harvest {d.value * 1e-6:+.2f}M{interval}; "

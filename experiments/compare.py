@@ -185,8 +185,7 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "",
         "![Who pays: attacker cost multiplier and legitimate users harmed](costs.png)",
         "",
-        *([f"**Warning: only {len(seeds)} seeds.** The intervals are wide and rest on the mean being near normal; "
-             "use 10 or more (`--full` runs 30) before quoting a difference.", ""] if len(seeds) < 10 else []),
+        *report.few_seeds_warning(len(seeds), " (`--full` runs 30)"),
         "## Scenario",
         "",
         f"- Scenario `{scen['scenario.name']}`: window {scen['scenario.start_date']} to {scen['scenario.end_date']} "

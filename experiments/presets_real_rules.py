@@ -5,7 +5,7 @@ each attacker strategy, runs seeds 0..n-1 (common random numbers: seed s is
 the same world under every row) and reports the mean and 95% Student-t
 interval of: campaign blocked share, days of delay against the row's
 baseline (paired, days to target censored at the horizon by
-``stats.capped``), attacker cost per million exchanges, legitimate users
+``estimates.capped``), attacker cost per million exchanges, legitimate users
 wrongly banned per 100k (expected), legitimate exchanges refused (share),
 sign-ups lost. Collateral is counted within the campaign window (daily
 series), as experiments/compare.py does.
@@ -42,8 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # a script in experiments/ (not an installed package)
     sys.path.insert(0, str(ROOT))
 
-from experiments.analysis import comparison, stats, sweeps  # noqa: E402
-from experiments.analysis.stats import mean_ci  # noqa: E402
+from experiments.analysis import comparison, sweeps  # noqa: E402
+from sim.record import estimates  # noqa: E402
+from sim.record.estimates import mean_ci  # noqa: E402
 
 SWEEP = "presets_real_rules"
 GROUP = "presets_row"
@@ -211,8 +212,8 @@ def table(recs: pd.DataFrame, rows: Sequence[Row] = ROWS, attackers: Sequence[st
             base = recs[(recs["row"] == row.baseline) & (recs["attacker"] == att)].set_index("seed")
             common = runs.index.intersection(base.index)
             horizon = float(max(runs["horizon_days"].max(), base["horizon_days"].max() if len(base) else 0))
-            delay = stats.paired_delay_ci(runs.loc[common, "days_to_target"], base.loc[common, "days_to_target"], horizon)
-            reached = stats.restricted_time(runs["days_to_target"], horizon).reached
+            delay = estimates.paired_delay_ci(runs.loc[common, "days_to_target"], base.loc[common, "days_to_target"], horizon)
+            reached = estimates.restricted_time(runs["days_to_target"], horizon).reached
             col = lambda k: runs[k]  # noqa: E731
             lines.append(
                 f"| {row.label} | {att} | {_fmt(mean_ci(col('campaign_blocked_share')), 100, 1)} "

@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:  # a script in experiments/ (not an installed pack
     sys.path.insert(0, str(ROOT))
 
 from experiments.analysis import sweeps  # noqa: E402
-from experiments.analysis.stats import mean_ci  # noqa: E402
+from sim.record.estimates import mean_ci  # noqa: E402
 from sim.campaigns import CampaignPath, PlannedCampaign, campaign_config, campaign_overrides, combine, plan_campaigns  # noqa: E402
 from sim.config import SimConfig  # noqa: E402
 

@@ -39,7 +39,8 @@ if str(ROOT) not in sys.path:  # a script in experiments/ (not an installed pack
     sys.path.insert(0, str(ROOT))
 
 from experiments import best_response as br  # noqa: E402
-from experiments.analysis import report, stats, sweeps  # noqa: E402
+from experiments.analysis import report, sweeps  # noqa: E402
+from sim.record import estimates  # noqa: E402
 from experiments.analysis import search as sr  # noqa: E402
 from experiments.analysis.names import policy_label  # noqa: E402
 from experiments.analysis.tables import to_markdown  # noqa: E402
@@ -67,14 +68,14 @@ def cells(results: dict[tuple[str, str], br.PolicyResult]) -> pd.DataFrame:
             runs = r.fresh[r.fresh["strategy"] == attacker].set_index("seed")
             if runs.empty:
                 continue
-            blocked = stats.mean_ci(runs[br.BLOCKED], lo=0.0, hi=1.0)
-            cost = stats.mean_ci(runs[br.COST], lo=0.0)
-            mult = stats.Estimate(math.nan, math.nan, math.nan, 0)
+            blocked = estimates.mean_ci(runs[br.BLOCKED], lo=0.0, hi=1.0)
+            cost = estimates.mean_ci(runs[br.COST], lo=0.0)
+            mult = estimates.Estimate(math.nan, math.nan, math.nan, 0)
             if base is not None:
                 b = base.fresh[base.fresh["strategy"] == attacker].set_index("seed")
                 common = runs.index.intersection(b.index)
                 if len(common):
-                    mult = stats.paired_ratio_ci(runs.loc[common, br.COST], b.loc[common, br.COST])
+                    mult = estimates.paired_ratio_ci(runs.loc[common, br.COST], b.loc[common, br.COST])
             rows.append({"budget": budget, "policy": policy, "attacker": attacker,
                          "blocked": blocked.value, "blocked_lo": blocked.lo, "blocked_hi": blocked.hi,
                          "cost_per_m": cost.value, "multiplier": mult.value, "multiplier_lo": mult.lo,

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:  # a script in experiments/ (not an installed pack
     sys.path.insert(0, str(ROOT))
 
 from experiments.analysis import sweeps  # noqa: E402
-from experiments.analysis.stats import mean_ci, paired_diff_ci  # noqa: E402
+from sim.record.estimates import mean_ci, paired_diff_ci  # noqa: E402
 from experiments.analysis.tables import fmt_estimate, to_markdown  # noqa: E402
 
 SWEEP = "peer_sharing_latency"

@@ -41,7 +41,7 @@ from experiments.analysis.selection import (  # noqa: E402
     selection_stability,
     summarize_lever,
 )
-from experiments.analysis.stats import Estimate  # noqa: E402
+from sim.record.estimates import Estimate  # noqa: E402
 from experiments.analysis.tables import fmt_estimate, fmt_number, to_markdown  # noqa: E402
 
 DEFAULT_BUDGET = "legit_users_wrongly_banned_expected_per_100k<=10"
@@ -167,6 +167,15 @@ def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[B
         f"Which value of `{lever}` {'maximises' if maximize else 'minimises'} `{objective}` while keeping "
         f"{' and '.join(f'`{b}`' for b in budgets)}?",
         "",
+        "## Result",
+        "",
+        f"**{answer}**",
+        "",
+        md_table,
+        "",
+        "![lever curve](threshold.png)",
+        "",
+        *report.few_seeds_warning(int(summary["seeds"].min())),
         "## Scenario",
         "",
         f"- Scenario `{first['scenario.name']}` ({first['scenario.start_date']} to {first['scenario.end_date']}, "
@@ -191,14 +200,6 @@ def build_report(runs: pd.DataFrame, lever: str, objective: str, budgets: list[B
         f"- Robustness: the seeds are resampled with replacement ({n_boot} bootstrap draws, the same seeds for every value) "
         "and the choice is made again; the share of draws choosing each value is in the table"
         + (f"; {100 * none_share:.0f}% of draws found no value within the budget." if none_share else "."),
-        "",
-        "## Result",
-        "",
-        f"**{answer}**",
-        "",
-        md_table,
-        "",
-        "![lever curve](threshold.png)",
         "",
         *report.reproduce_section(__file__, argv, command, sweep_dir, sweeps.code_versions(runs)),
     ]

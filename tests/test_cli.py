@@ -19,6 +19,8 @@ REFUSED = {
     "policy.detector.noise_sd=-1": ("policy.detector.noise_sd=-1", "[1e-09, 20.0]"),
     "seed=abc": ("seed=abc", "an integer"),
     "scenario.providers.0.nam=x": ("scenario.providers.0.nam", "did you mean scenario.providers.0.name?"),
+    "policy.binds=[x]": ("policy.binds=[x]", "a list of integers, e.g. [0, 2], or null"),
+    "scenario.operators.3.name=x": ("scenario.operators.3.name=x", "an index of an existing item of scenario.operators"),
 }
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.analysis import comparison, stats
+from experiments.analysis import comparison
+from sim.record import estimates
 from experiments.analysis.report import markdown_to_html
 from experiments.analysis.tables import to_markdown
 
@@ -47,21 +48,21 @@ def synthetic_runs() -> pd.DataFrame:
 def test_paired_estimators_cancel_shared_noise() -> None:
     a = np.array([1.0, 2.0, 3.0]) + 0.5
     b = np.array([1.0, 2.0, 3.0])
-    d = stats.paired_diff_ci(a, b)
+    d = estimates.paired_diff_ci(a, b)
     assert d.value == pytest.approx(0.5) and d.lo == pytest.approx(0.5) and d.hi == pytest.approx(0.5)
-    r = stats.paired_ratio_ci(2 * b, b)
+    r = estimates.paired_ratio_ci(2 * b, b)
     assert (r.value, r.lo, r.hi) == pytest.approx((2.0, 2.0, 2.0))
-    m = stats.mean_ci([1.0, 3.0])
+    m = estimates.mean_ci([1.0, 3.0])
     assert m.value == 2.0 and m.lo < 1.0 and m.hi > 3.0  # t with 1 dof is wide
-    assert not stats.mean_ci([1.0]).has_interval
+    assert not estimates.mean_ci([1.0]).has_interval
 
 
 def test_censored_times() -> None:
-    ct = stats.restricted_time([40, 50, None, None], horizon=60)
+    ct = estimates.restricted_time([40, 50, None, None], horizon=60)
     assert ct.reached == 2 and ct.reached_share == 0.5
     assert ct.median_censored  # half censored: the median is only known to be >= 60
     assert ct.restricted_mean.value == pytest.approx((40 + 50 + 60 + 60) / 4)
-    assert stats.restricted_time([40, 50, 55, None], 60).median == pytest.approx(52.5)
+    assert estimates.restricted_time([40, 50, 55, None], 60).median == pytest.approx(52.5)
 
 
 def test_comparison_table_known_answers() -> None:

@@ -1,17 +1,25 @@
 """Property-based: every leaf of the composed config refuses a bad value with its key named,
-and accepts a good one (hypothesis over every numeric leaf, plus the switches and choices)."""
+and accepts a good one (hypothesis over every numeric leaf, validated as a config; and over
+every switch, choice and date, composed from a command-line override as the CLI composes it).
+Free-text leaves (names) take any string and have no bad value."""
 
 from __future__ import annotations
 
 import copy
 import math
 import re
+import string
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hydra.errors import HydraException
+from omegaconf.errors import OmegaConfBaseException
+
 from sim.config import ConfigError, SimConfig, validate
+from sim.config.compose import compose
+from sim.config.errors import one_line
 from sim.config.roles import Parameter, parameters
 
 from .conftest import cfg as compose_cfg
@@ -19,6 +27,10 @@ from .conftest import cfg as compose_cfg
 REFERENCE = compose_cfg()
 LEAVES = parameters(REFERENCE)
 NUMERIC = [p for p in LEAVES if p.numeric and p.type in ("int", "float") and p.range is not None]
+SWITCHES = [p for p in LEAVES if p.type == "bool"]
+CHOICES = [p for p in LEAVES if p.choices is not None and p.type in ("str", "list[str]")]
+DATES = [p for p in LEAVES if p.key.endswith("_date")]
+WORDS = {"true", "false", "null", "none", "nan", "inf", "yes", "no", "on", "off", "y", "n"}  # read as other types
 
 
 def _set(cfg: SimConfig, key: str, value) -> SimConfig:
@@ -80,3 +92,27 @@ def test_a_value_inside_the_range_passes_the_range_check(p: Parameter, data) -> 
     except ConfigError as err:  # a cross-field rule (shares that sum to 1, ordered tiers): it names the key too
         assert "invalid config: " in str(err) and "allowed: " in str(err)
         assert "[" in str(err) or "." in str(err)
+
+
+def test_every_switch_choice_and_date_is_fuzzed() -> None:
+    assert len(SWITCHES) >= 20 and len(CHOICES) >= 10 and len(DATES) == 2, (len(SWITCHES), len(CHOICES), len(DATES))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SWITCHES + CHOICES + DATES), st.data())
+def test_a_bad_switch_choice_or_date_on_the_command_line_is_refused_in_one_line(p: Parameter, data) -> None:
+    if p.type == "bool":
+        value = data.draw(st.sampled_from(["maybe", "2.5", "[true]", "truth"]))
+    elif p in DATES:
+        value = data.draw(st.sampled_from(["2026-13-01", "2026-02-30", "tomorrow", "2026/04/22"]))
+    else:
+        word = data.draw(st.text(string.ascii_lowercase, min_size=1, max_size=8).filter(
+            lambda w: w not in p.choices and w not in WORDS))
+        value = f"[{word}]" if p.type.startswith("list") else word
+    override = f"{p.key}={value}"  # a switch, choice or date is never inside a list of records
+    with pytest.raises((ConfigError, HydraException, OmegaConfBaseException)) as err:
+        compose([override])
+    message = one_line(err.value, [override])
+    assert message.startswith("invalid config: ") and "allowed: " in message, message
+    assert f"{p.key}=" in message or f"{p.key}[0]=" in message, message  # the full key is named
+    assert len(message.splitlines()) == 1

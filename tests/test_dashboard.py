@@ -102,7 +102,7 @@ def test_an_interval_stays_within_what_the_quantity_can_be() -> None:
     assert share.lo == 0.0 and share.hi <= 1.0
     diff = tables.estimate([-1.0, 0.0, 1.5])  # a difference: either sign
     assert diff.lo < 0 < diff.hi
-    assert tables.estimate([4.0]).text("attacker_cost_usd") == "4" and math.isnan(tables.estimate([4.0]).lo)
+    assert tables.estimate_text(tables.estimate([4.0]), "attacker_cost_usd") == "4" and math.isnan(tables.estimate([4.0]).lo)
     assert tables.fmt(0.0000091, "campaign_blocked_share") == "0.00091%"
 
 

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from sim.sweeps import store
 from sim.sweeps.collect import collect
-from sim.sweeps.files import CONFIG_FILE, DAILY_FILE, METRICS_FILE
+from sim.sweeps.files import CONFIG_FILE, DAILY_FILE, METRICS_FILE, TABLE_FILE
 
 from .conftest import cfg as compose_cfg
 from .conftest import simulate
@@ -49,4 +49,8 @@ def test_run_files_follow_the_umask_are_strict_json_and_carry_units(tmp_path: Pa
     table, bad, failed = collect(tmp_path)
     assert not bad and not failed and len(table) == 1
     assert table.loc[0, "policy.identity_gating.supply_per_day.email"] == float("inf")
+    store.atomic_write_parquet(tmp_path / TABLE_FILE, table)  # as python -m sim.sweeps.collect writes it
+    runs_schema = pq.read_schema(tmp_path / TABLE_FILE)
+    assert str(runs_schema.field("scenario.start_date").type) == "date32[day]"
+    assert str(runs_schema.field("scenario.end_date").type) == "date32[day]"
     assert _strict((run_dir / METRICS_FILE).read_text())["run_identity"] == store.run_identity(config)

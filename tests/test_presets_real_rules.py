@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from experiments import presets_real_rules as prr
-from experiments.analysis import comparison, stats, sweeps
+from experiments.analysis import comparison, sweeps
+from sim.record import estimates
 from sim.config.compose import compose
 from sim.runner import run
 from sim.sweeps import progress, store
@@ -98,15 +99,15 @@ def test_a_campaign_that_never_reaches_its_target_counts_as_the_horizon() -> Non
 
 
 def test_every_time_to_event_summary_goes_through_the_one_censoring_rule(monkeypatch) -> None:
-    """The preset table and the policy comparison both censor through ``stats.capped``."""
+    """The preset table and the policy comparison both censor through ``estimates.capped``."""
     calls: list[float] = []
-    rule = stats.capped
+    rule = estimates.capped
 
     def spy(times, horizon):
         calls.append(horizon)
         return rule(times, horizon)
 
-    monkeypatch.setattr(stats, "capped", spy)
+    monkeypatch.setattr(estimates, "capped", spy)
     prr.table(_records([50, None], [45, 45]), attackers=("churn",))
     assert calls and set(calls) == {60.0}
     calls.clear()

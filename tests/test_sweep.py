@@ -181,49 +181,54 @@ def test_sigkill_midway_then_rerun_loses_and_repeats_nothing(reference, tmp_path
 
 
 def test_failures_and_corrupt_runs_are_named_and_retried(tmp_path):
+    """Runs that fail at run time (a valid config whose folder cannot be written) go to the
+    failure ledger and the sweep goes on; a re-run retries them, a success clears its entry,
+    and runs damaged on disk are named by collect and simulated again."""
     sweep_dir = tmp_path / "sweep"
-    # 4 valid points x 2 values of a lever, one of which fails validation (allowed: >= 1).
-    axes = ["+sweep=smoke", "policy=none", SHORT, "seed=range(0,4)", "attacker.max_pace_multiplier=2.0,0.5", "hydra.launcher.n_jobs=2"]
-    ids = {s: store.run_identity(compose(["population=none", "policy=none", SHORT, f"seed={s}", "attacker.max_pace_multiplier=2.0"])) for s in range(4)}
-    blocked = store.run_dir(sweep_dir, ids[0])
+    # 4 seeds x 2 values of a lever: 8 valid points.
+    axes = ["+sweep=smoke", "policy=none", SHORT, "seed=range(0,4)", "attacker.max_pace_multiplier=2.0,3.0", "hydra.launcher.n_jobs=2"]
+    ids = {(m, s): store.run_identity(compose(["population=none", "policy=none", SHORT, f"seed={s}", f"attacker.max_pace_multiplier={m}"]))
+           for m in ("2.0", "3.0") for s in range(4)}
+    blocked, stuck = store.run_dir(sweep_dir, ids["2.0", 0]), store.run_dir(sweep_dir, ids["3.0", 0])
     blocked.parent.mkdir(parents=True)
-    blocked.write_text("a file where the run folder should go: writing the run fails")
+    for path in (blocked, stuck):
+        path.write_text("a file where the run folder should go: writing the run fails")
 
     proc = sweep(sweep_dir, *axes)
 
     assert proc.returncode == 1
-    assert "3 ran ok, 0 skipped (already complete), 5 failed" in proc.stdout
+    assert "6 ran ok, 0 skipped (already complete), 2 failed" in proc.stdout
     assert str(failures.failures_dir(sweep_dir)) in proc.stdout
     ledger = {p.stem: e for p, e in failures.entries(sweep_dir).items()}
-    assert len(ledger) == 5
-    assert ids[0] in ledger and "Error" in ledger[ids[0]]["error"]
-    invalid = [e for k, e in ledger.items() if k != ids[0]]
-    assert all("attacker.max_pace_multiplier=0.5" in e["overrides"] for e in invalid)
-    assert all("attacker.max_pace_multiplier" in e["traceback"] for e in invalid)
+    assert set(ledger) == {ids["2.0", 0], ids["3.0", 0]}
+    assert all("Error" in e["error"] and "write_run" in e["traceback"] for e in ledger.values())
+    assert "seed=0" in ledger[ids["3.0", 0]]["overrides"] and "attacker.max_pace_multiplier=3.0" in ledger[ids["3.0", 0]]["overrides"]
 
-    # Damage two finished runs the way a crash or a bad copy would.
-    metrics = store.run_dir(sweep_dir, ids[1]) / store.METRICS_FILE
+    # Damage two finished runs the way a crash or a bad copy would; free one blocked folder.
+    metrics = store.run_dir(sweep_dir, ids["2.0", 1]) / store.METRICS_FILE
     metrics.write_text(metrics.read_text()[:40])
-    daily = store.run_dir(sweep_dir, ids[2]) / store.DAILY_FILE
+    daily = store.run_dir(sweep_dir, ids["2.0", 2]) / store.DAILY_FILE
     daily.write_bytes(daily.read_bytes()[:100])
     blocked.unlink()
 
     result = collect(sweep_dir)
     assert result.returncode == 1
-    assert f"BAD RUN {store.run_dir(sweep_dir, ids[1])}: metrics.json unreadable" in result.stderr
-    assert f"BAD RUN {store.run_dir(sweep_dir, ids[2])}: daily.parquet unreadable" in result.stderr
-    assert result.stderr.count("FAILED RUN") == 5
-    assert list(pd.read_parquet(sweep_dir / "runs.parquet")["run_identity"]) == [ids[3]]
+    assert f"BAD RUN {store.run_dir(sweep_dir, ids['2.0', 1])}: metrics.json unreadable" in result.stderr
+    assert f"BAD RUN {store.run_dir(sweep_dir, ids['2.0', 2])}: daily.parquet unreadable" in result.stderr
+    assert f"BAD RUN {stuck}: not a directory" in result.stderr and result.stderr.count("BAD RUN") == 3
+    assert result.stderr.count("FAILED RUN") == 2
+    assert sorted(pd.read_parquet(sweep_dir / "runs.parquet")["run_identity"]) == sorted(
+        [ids["2.0", 3], ids["3.0", 1], ids["3.0", 2], ids["3.0", 3]])
 
     proc = sweep(sweep_dir, *axes)
 
-    assert proc.returncode == 1  # the invalid points still fail
-    assert "3 ran ok, 1 skipped (already complete), 4 failed" in proc.stdout
-    assert set(p.stem for p in failures.entries(sweep_dir)) == set(ledger) - {ids[0]}  # success cleared it
-    assert journal_starts(sweep_dir, session_names(sweep_dir)[-1]) == {ids[0], ids[1], ids[2]}
+    assert proc.returncode == 1  # the still-blocked point fails again
+    assert "3 ran ok, 4 skipped (already complete), 1 failed" in proc.stdout
+    assert set(p.stem for p in failures.entries(sweep_dir)) == {ids["3.0", 0]}  # success cleared the other
+    assert journal_starts(sweep_dir, session_names(sweep_dir)[-1]) == {ids["2.0", 0], ids["2.0", 1], ids["2.0", 2], ids["3.0", 0]}
     result = collect(sweep_dir)
-    assert result.returncode == 1 and "BAD RUN" not in result.stderr
-    assert sorted(pd.read_parquet(sweep_dir / "runs.parquet")["run_identity"]) == sorted(ids.values())
+    assert result.returncode == 1 and result.stderr.count("BAD RUN") == 1 and result.stderr.count("FAILED RUN") == 1
+    assert sorted(pd.read_parquet(sweep_dir / "runs.parquet")["run_identity"]) == sorted(set(ids.values()) - {ids["3.0", 0]})
 
 
 def test_run_dir_check_names_each_problem(tmp_path):
@@ -287,11 +292,12 @@ def test_slurm_launcher_gives_the_joblib_table(reference, tmp_path, points_per_j
 def test_a_bad_point_stops_the_sweep_before_any_run(tmp_path, bad, named):
     """The sweeper composes one config per set of group choices, not per job
     (hydra_plugins/distill_sim_sweeper), yet still rejects every bad point
-    before launching, naming it."""
-    proc = sweep(tmp_path, "+sweep=smoke", SHORT, "population=none", bad)
+    before launching, naming it, and leaves no sweep folder."""
+    sweep_dir = tmp_path / "sweep"
+    proc = sweep(sweep_dir, "+sweep=smoke", SHORT, "population=none", bad)
     assert proc.returncode != 0
     assert named in proc.stdout + proc.stderr
-    assert not (tmp_path / store.RUNS_DIR).exists()
+    assert not sweep_dir.exists()
     if bad.startswith(("+", "seed", "policy=")):  # one line, as a single run: a swept value by the sweeper's
         [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]  # check (naming the point), a shared one by the CLI's
         assert proc.returncode == 2 and line.startswith("distill-sim: invalid config:")
@@ -300,14 +306,61 @@ def test_a_bad_point_stops_the_sweep_before_any_run(tmp_path, bad, named):
         assert "did you mean policy.detector.threshold?" in proc.stderr
 
 
+def single_run_refusal(overrides: list[str]) -> str:
+    """The line the single-run CLI prints for ``overrides`` (composed here, in process)."""
+    from sim.config import ConfigError
+    from sim.config.errors import one_line
+
+    with pytest.raises(ConfigError) as refused:
+        compose(overrides)
+    return f"distill-sim: {one_line(refused.value, overrides)}"
+
+
+@pytest.mark.parametrize(
+    ("axis", "bad", "launch"),
+    [
+        ("policy.detector.threshold=5,nan", "policy.detector.threshold=nan", ()),
+        ("policy.volume_cap.per_account_day=200,50,-1", "policy.volume_cap.per_account_day=-1", ()),
+        ("policy.identity_gating.fake_document_pass_rate=0.2,1.5", "policy.identity_gating.fake_document_pass_rate=1.5", ()),
+        ("policy.detector.threshold=5,nan", "policy.detector.threshold=nan", ("hydra.sweeper.points_per_job=3",)),
+        ("policy.detector.threshold=5,nan", "policy.detector.threshold=nan", ("hydra/launcher=submitit_local",)),
+    ],
+)
+def test_a_swept_value_out_of_range_refuses_the_sweep_in_one_line(tmp_path, axis, bad, launch):
+    """A value that fails validation among several swept ones is refused before any run, on every
+    launcher, with the single run's message for it and the point: exit 2, no folder left."""
+    sweep_dir = tmp_path / "sweep"
+    shared = ["population=none", SHORT]
+    proc = sweep(sweep_dir, "+sweep=smoke", *shared, axis, *launch)
+    assert proc.returncode == 2
+    [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    key, value = bad.split("=", 1)
+    assert line.startswith(f"distill-sim: invalid config: {key}={value}") and "; allowed: " in line, line
+    message, point = line.removesuffix(")").split(" (sweep point: ")
+    assert message == single_run_refusal([*shared, bad])
+    assert bad in point.split() and set(shared) <= set(point.split())
+    assert "[sweep" not in proc.stdout  # nothing ran
+    assert not sweep_dir.exists()
+
+
+def test_a_refused_rerun_leaves_an_existing_sweep_folder_as_it_was(reference, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    shutil.copytree(reference[0], sweep_dir)
+    before = {p.relative_to(sweep_dir): p.read_bytes() for p in sweep_dir.rglob("*") if p.is_file()}
+    proc = sweep(sweep_dir, *SWEEP, "policy.detector.threshold=5,nan")
+    assert proc.returncode == 2 and "policy.detector.threshold=nan; allowed: " in proc.stderr
+    after = {p.relative_to(sweep_dir): p.read_bytes() for p in sweep_dir.rglob("*") if p.is_file()}
+    assert after == before
+
+
 @pytest.mark.parametrize("value", ["0", "-2", "x", "1.5"])
 def test_points_per_job_is_validated(tmp_path, value):
-    proc = sweep(tmp_path, "+sweep=smoke", SHORT, f"hydra.sweeper.points_per_job={value}")
+    proc = sweep(tmp_path / "sweep", "+sweep=smoke", SHORT, f"hydra.sweeper.points_per_job={value}")
     assert proc.returncode == 2
     [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert line.startswith("distill-sim: invalid config: hydra.sweeper.points_per_job=")
     assert value in line and "allowed: an integer >= 1" in line
-    assert not (tmp_path / store.RUNS_DIR).exists()
+    assert not (tmp_path / "sweep").exists()
 
 
 def test_several_points_per_job_give_the_same_runs_byte_for_byte(reference, tmp_path):
@@ -380,6 +433,27 @@ def test_duplicate_points_are_counted_per_job_and_named(tmp_path):
     [warning] = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
     assert warning.startswith("warning: 2 sweep points resolve to the same config (run ")
     assert warning.count("seed=0") == 2 and "seed=1" not in warning
+
+
+@pytest.mark.parametrize("points_per_job", [1, 3])
+def test_points_that_are_config_files_of_their_own_are_composed_each(tmp_path, points_per_job):
+    """Points written as config files in a folder added by ``hydra.searchpath`` (as the
+    sensitivity, discovery and best-response scripts write them: each its own group choice) are
+    composed one by one, before launching and in a job of several points: two files that give
+    the same config are warned about as duplicates, and each run is its own file's config."""
+    points = tmp_path / "points" / "sens_point"
+    points.mkdir(parents=True)
+    for name, multiplier in (("p0", 2.0), ("p1", 2.0), ("p2", 3.0)):
+        (points / f"{name}.yaml").write_text(f"# @package _global_\nattacker:\n  max_pace_multiplier: {multiplier}\n")
+    search = f"hydra.searchpath=[file://{points.parent}]"
+    shared = ["+sweep=sensitivity", search, "population=none", SHORT]
+    proc = sweep(tmp_path / "sweep", *shared, "+sens_point=p0,p1,p2", "hydra.launcher.n_jobs=2",
+                 f"hydra.sweeper.points_per_job={points_per_job}")
+    assert proc.returncode == 0
+    [warning] = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
+    assert warning.startswith("warning: 2 sweep points resolve to the same config (run ")
+    assert "+sens_point=p0" in warning and "+sens_point=p1" in warning and "p2" not in warning
+    assert complete_runs(tmp_path / "sweep") == {store.run_identity(compose([*shared, f"+sens_point={p}"])) for p in ("p0", "p2")}
 
 
 def test_an_ad_hoc_multirun_shows_progress_and_resumes():

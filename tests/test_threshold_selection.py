@@ -137,6 +137,10 @@ def test_threshold_script_end_to_end_from_a_sweep_folder(tmp_path) -> None:
         (out,) = (results / "threshold").iterdir()
         text = (out / "report.md").read_text()
         assert expect in text, text
+        headings = [line for line in text.splitlines() if line.startswith("## ")]
+        assert headings.index("## Result") < headings.index("## Method")  # results first
+        seeds = runs["seed"].nunique()
+        assert ("**Warning: only" in text) == (seeds < 10), seeds
         assert (out / "threshold.png").stat().st_size > 10_000
         table = (out / "threshold.md").read_text()
         assert table.count("| yes |") == (3 if expect.startswith("policy") else 0)

@@ -2,7 +2,7 @@
 
 A budget sweep runs each (attacker strategy, policy) at a grid of budgets with the
 same seeds. :func:`curves` summarises every grid point over seeds (mean and Student-t
-interval, :func:`experiments.analysis.stats.mean_ci`); :func:`budget_needed` reads the
+interval, :func:`sim.record.estimates.mean_ci`); :func:`budget_needed` reads the
 inverse off a curve: the least budget at which the harvest reaches a share of the target.
 
 Inverse rule: the first grid budget whose harvest share reaches the level, linearly
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .stats import mean_ci
+from sim.record.estimates import mean_ci
 
 BUDGET = "budget_usd"  # the runs' total budget over operators (a column added by :func:`budget_of`)
 HARVEST_SHARE = "harvest_share"  # exchanges_harvested / exchanges_target (the complement of campaign_blocked_share)

@@ -1,6 +1,6 @@
 """The policy comparison: one row per (attacker strategy, policy), every metric with its interval.
 
-Estimators (see :mod:`.stats`): levels are means over seeds with Student-t
+Estimators (see :mod:`sim.record.estimates`): levels are means over seeds with Student-t
 intervals; contrasts against the baseline policy (the status quo) are paired
 by seed, which is valid because every policy ran on the same seeds (common
 random numbers): differences are means of per-seed differences, multipliers
@@ -21,8 +21,8 @@ import pandas as pd
 
 from sim.record import outcomes
 
-from . import stats
-from .stats import Estimate
+from sim.record import estimates
+from sim.record.estimates import Estimate
 from .tables import fmt_estimate, fmt_number, fmt_share, heading, kind
 
 PER = 100_000
@@ -152,7 +152,7 @@ def get_estimate(row: pd.Series | dict, prefix: str) -> Estimate:
     """The :class:`Estimate` stored under ``prefix`` in a comparison row."""
     value = row.get(prefix, math.nan)
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return stats.NAN_ESTIMATE
+        return estimates.NAN_ESTIMATE
     n = int(row.get("seeds", 0))
     return Estimate(float(value), float(row.get(f"{prefix}.lo", math.nan)), float(row.get(f"{prefix}.hi", math.nan)), n)
 
@@ -183,19 +183,19 @@ def compare(runs: pd.DataFrame, baseline: str = "status_quo", metrics: Sequence[
             row: dict = {"stratum": s, "policy": a, "seeds": int(ran[a].sum())}
             for m in present:
                 wide = _pivot(group, m.column, arm, pair)
-                _put(row, m.column, stats.mean_ci(wide[a], lo=(b := stats.feasible_range(m.column, wide[a]))[0], hi=b[1]))
+                _put(row, m.column, estimates.mean_ci(wide[a], lo=(b := estimates.feasible_range(m.column, wide[a]))[0], hi=b[1]))
                 if has_base and m.contrast and a != baseline:
                     both = wide[[a, baseline]].dropna()
-                    fn = stats.paired_ratio_ci if m.contrast == "ratio" else stats.paired_diff_ci
+                    fn = estimates.paired_ratio_ci if m.contrast == "ratio" else estimates.paired_diff_ci
                     _put(row, f"{m.column}.vs", fn(both[a], both[baseline]))
-            ct = stats.restricted_time(days.loc[ran[a], a], horizon)
+            ct = estimates.restricted_time(days.loc[ran[a], a], horizon)
             row["horizon_days"] = horizon
             row["reached_share"] = ct.reached_share
             row["days_median"] = ct.median
             _put(row, "days_capped", ct.restricted_mean)
             if has_base and a != baseline:
                 pairs = ran[a] & ran[baseline]
-                _put(row, "delay_days", stats.paired_delay_ci(days.loc[pairs, a], days.loc[pairs, baseline], horizon))
+                _put(row, "delay_days", estimates.paired_delay_ci(days.loc[pairs, a], days.loc[pairs, baseline], horizon))
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -5,7 +5,7 @@ A leakage sweep runs each rule on every provider and on the target provider only
 (where it opens its accounts, and whether it moves), at several budgets, with the same seeds.
 :func:`stance_of` and :func:`scope_of` read each run's stance and the rule's reach from its
 flattened config; :func:`table` summarises every cell over seeds (mean and Student-t interval,
-:func:`experiments.analysis.stats.mean_ci`, cut to each outcome's feasible range).
+:func:`sim.record.estimates.mean_ci`, cut to each outcome's feasible range).
 
 A run whose campaign harvested nothing has no cost per exchange and, when the rule binds some
 providers only, no leakage share (both undefined, NaN): such runs leave those two means, and
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .budget import BUDGET, budget_of
-from .stats import feasible_range, mean_ci
+from sim.record.estimates import feasible_range, mean_ci
 
 RULE, SCOPE, STANCE = "rule", "scope", "stance"
 GROUPS = (RULE, SCOPE, STANCE, "attacker.name", BUDGET)

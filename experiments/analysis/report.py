@@ -27,6 +27,18 @@ from .tables import to_markdown
 RESULTS = ROOT / "results"
 
 
+MIN_SEEDS = 10  # below this many seeds a report says its intervals are not yet to be quoted
+
+
+def few_seeds_warning(seeds: int, more: str = "") -> list[str]:
+    """Report lines (a paragraph and a blank line) warning that ``seeds`` seeds are too few, or none
+    from :data:`MIN_SEEDS` up; ``more`` says how to get more (e.g. `` (`--full` runs 30)``)."""
+    if seeds >= MIN_SEEDS:
+        return []
+    return [f"**Warning: only {seeds} seeds.** The intervals are wide and rest on the mean being near normal; "
+            f"use {MIN_SEEDS} or more{more} before quoting a difference.", ""]
+
+
 def new_results_dir(analysis: str, root: Path = RESULTS, now: dt.datetime | None = None) -> Path:
     """A fresh ``root/<analysis>/<UTC timestamp>/`` (suffixed if it already exists)."""
     stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H-%M-%SZ")

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import stats
-from .stats import Estimate
+from sim.record import estimates
+from sim.record.estimates import Estimate
 
 _OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
 _BUDGET = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
@@ -79,7 +79,7 @@ def summarize_lever(runs: pd.DataFrame, lever: str, metrics: Sequence[str], seed
         g = runs[runs[lever] == v]
         row: dict = {"value": v, "seeds": int(g[seed].nunique())}
         for m in metrics:
-            est = stats.mean_ci(g[m])
+            est = estimates.mean_ci(g[m])
             row[m], row[f"{m}.lo"], row[f"{m}.hi"] = est.value, est.lo, est.hi
         rows.append(row)
     return pd.DataFrame(rows)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.record import outcomes
 
-from .stats import Estimate
+from sim.record.estimates import Estimate
 
 
 def kind(column: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import types
 import typing
 from collections.abc import Sequence
 
@@ -34,7 +35,9 @@ def one_line(err: BaseException, overrides: Sequence[str] = ()) -> str:
         key = m.group(1)
         return f"invalid config: {key}={values.get(key, '')}; allowed: {known_keys_hint(key)}"
     if m := re.search(r"Error merging override (\S+?)=(.*)", text):
-        return f"invalid config: {m.group(1)}={m.group(2)}; allowed: {expected_type(m.group(1).lstrip('+~'))}"
+        key = m.group(1).lstrip("+~")
+        allowed = _missing_item(key, err) or expected_type(key)
+        return f"invalid config: {m.group(1)}={m.group(2)}; allowed: {allowed}"
     if m := re.search(r"Error parsing override '([^']*)'", text):
         return f"invalid override {m.group(1)!r}: expected key=value (e.g. policy.detector.threshold=5)"
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
@@ -72,7 +75,27 @@ def expected_type(key: str) -> str:
     if dataclasses.is_dataclass(kind) and key in MIRRORS:  # a branch composed from another branch's group
         return f"a preset of the {MIRRORS[key]} group, chosen as {MIRRORS[key]}@{key}=<option>, or its keys ({key}.<key>=value)"
     words = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
-    return words.get(kind, "a value of the key's type")
+    plural = {int: "integers", float: "numbers", bool: "true/false values", str: "strings"}
+    optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
+    if optional:
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    if typing.get_origin(kind) is list and typing.get_args(kind)[0] in plural:
+        text = f"a list of {plural[typing.get_args(kind)[0]]}, e.g. [0, 2]"
+    else:
+        text = words.get(kind, "a value of the key's type")
+    return f"{text}, or null" if optional else text
+
+
+def _missing_item(key: str, err: BaseException) -> str | None:
+    """What to say when ``key`` goes through a list index past the list's end (OmegaConf then
+    tries to build the item from nothing: "dict is not a subclass of SegmentSpec")."""
+    cause = err.__cause__ or err.__context__
+    parts = key.split(".")
+    index = next((i for i, part in enumerate(parts) if part.isdigit()), None)
+    if cause is None or index is None or "is not a subclass of" not in str(cause):
+        return None
+    items = ".".join(parts[:index])
+    return f"an index of an existing item of {items} (an override sets an item's keys; it cannot add an item)"
 
 
 def _choices(parent: str, cls: type, name: str) -> str:

@@ -3,22 +3,21 @@
 Labels, units and directions come from the outcome declarations (:mod:`sim.record.outcomes`).
 Over several seeds a level is the mean with a 95% Student-t interval, and B - A is the mean of
 the per-seed differences (paired: both arms ran on the same seeds, so the noise they share
-cancels), as in the analyses' comparison table (``experiments/analysis/stats.py``, which the
-installed package cannot import). One seed gives a value without an interval.
+cancels), with the analyses' estimators (:mod:`sim.record.estimates`). One seed gives a value
+without an interval.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.record import outcomes
+from sim.record.estimates import Estimate, feasible_range, mean_ci
 
-LEVEL = 0.95
 PER = 100_000
 HARMED = "legit_users_harmed_per_100k"
 HARMED_LABEL = f"legitimate users harmed ({outcomes.PER_100K})"
@@ -69,47 +68,27 @@ def fmt(value, name: str | None = None) -> str:
     return np.format_float_positional(value, precision=4, fractional=False, trim="-")
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A mean over seeds with its 95% interval (``lo``/``hi`` NaN under two seeds)."""
-
-    value: float
-    lo: float
-    hi: float
-    n: int
-
-    def text(self, name: str, signed: bool = False) -> str:
-        """``value [lo, hi]`` in the outcome's unit (``signed``: a positive value with its +)."""
-        if self.n == 0 or math.isnan(self.value):
-            return "n/a"
-        sign = "+" if signed and self.value > 0 else ""
-        if math.isnan(self.lo) or self.lo == self.hi:  # one seed, or the same value on every seed
-            return sign + fmt(self.value, name)
-        return f"{sign}{fmt(self.value, name)} [{fmt(self.lo, name)}, {fmt(self.hi, name)}]"
-
-
 def estimate(values: Sequence[float], name: str | None = None) -> Estimate:
     """Mean and Student-t interval of the finite values (missing ones dropped).
 
-    The interval is cut to what the quantity can be: a share to [0, 1], a level none of whose
-    values is negative to >= 0 (``name`` None: a difference, which can take either sign).
+    The interval is cut to what the quantity ``name`` can be (:func:`sim.record.estimates.feasible_range`:
+    a share to [0, 1], a level none of whose values is negative to >= 0); ``name`` None: a
+    difference, which can take either sign.
     """
-    from scipy import stats
+    if name is None:
+        return mean_ci(values)
+    lo, hi = feasible_range(name, values)
+    return mean_ci(values, lo=lo, hi=hi)
 
-    x = np.asarray([v for v in values if v is not None], dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return Estimate(math.nan, math.nan, math.nan, 0)
-    m = float(x.mean())
-    if x.size < 2:
-        return Estimate(m, math.nan, math.nan, 1)
-    half = float(stats.t.ppf(0.5 + LEVEL / 2, x.size - 1)) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    lo, hi = m - half, m + half
-    if name is not None and (x >= 0).all():
-        lo = max(lo, 0.0)
-    if name is not None and (o := outcomes.find(name)) is not None and o.unit == outcomes.SHARE:
-        hi = min(hi, 1.0)
-    return Estimate(m, lo, hi, int(x.size))
+
+def estimate_text(est: Estimate, name: str, signed: bool = False) -> str:
+    """``value [lo, hi]`` in the outcome's unit (``signed``: a positive value with its +)."""
+    if est.n == 0 or math.isnan(est.value):
+        return "n/a"
+    sign = "+" if signed and est.value > 0 else ""
+    if math.isnan(est.lo) or est.lo == est.hi:  # one seed, or the same value on every seed
+        return sign + fmt(est.value, name)
+    return f"{sign}{fmt(est.value, name)} [{fmt(est.lo, name)}, {fmt(est.hi, name)}]"
 
 
 def run_rows(metrics: dict, names: Sequence[str]) -> list[tuple[str, str, str, str]]:
@@ -127,8 +106,8 @@ def pair_table(runs: pd.DataFrame, names: Sequence[str] = COMPARED) -> pd.DataFr
         wide = runs.pivot(index="seed", columns="arm", values=n).astype(float)
         a, b = estimate(wide["A"], n), estimate(wide["B"], n)
         diff = estimate(wide["B"] - wide["A"])
-        rows.append({"key": n, "outcome": heading(n), "A": a.text(n), "B": b.text(n),
-                     "B - A": diff.text(n, signed=True), "better": better(n), "seeds": a.n})
+        rows.append({"key": n, "outcome": heading(n), "A": estimate_text(a, n), "B": estimate_text(b, n),
+                     "B - A": estimate_text(diff, n, signed=True), "better": better(n), "seeds": a.n})
     return pd.DataFrame(rows)
 
 

@@ -97,7 +97,7 @@ def run_composed(composer: PointComposer, points: Sequence[SweepJob]) -> list[st
         started = time.perf_counter()
         try:
             cfg = composer.compose(point.overrides)
-        except Exception as err:  # a point the pre-launch check did not compose (check: first)
+        except Exception as err:  # run_points has no pre-launch check; a sweep's points passed one
             outcomes[i] = record_invalid(None, point, err, started)
             continue
         outcomes[i] = run_job(cfg, point, wait=False)

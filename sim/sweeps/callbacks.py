@@ -118,6 +118,20 @@ class SweepJournal(Callback):
         self._watcher = threading.Thread(target=self._watch, name="sweep-progress", daemon=True)
         self._watcher.start()
 
+    def abandon(self) -> None:
+        """Undo :meth:`on_multirun_start` for a sweep refused before it launched anything
+        (called by the project's sweeper): stop the watcher and discard the session, and with
+        it a sweep folder that held nothing else."""
+        if self._sweep_dir is None or self._session is None:
+            return
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join()
+        progress.discard_session(self._sweep_dir, self._session)
+        os.environ.pop(progress.SESSION_ENV, None)
+        os.environ.pop(progress.SWEEP_DIR_ENV, None)
+        self._sweep_dir = self._session = None
+
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the watcher, print the last progress lines and the summary; exit 1 on failures."""
         if self._sweep_dir is None or self._session is None:

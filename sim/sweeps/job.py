@@ -10,9 +10,10 @@ re-run gets to a point finds its finished result by the config alone:
 - otherwise claim the run (:mod:`sim.sweeps.claims`; another sweep on the same store that
   holds a live claim on it is waited for, and its result then skipped), simulate and write
   the files atomically (metrics last);
-- if anything raises (including config validation): write the failure ledger
-  entry (:mod:`sim.sweeps.failures`) and return normally, so that one bad point
-  does not stop the launcher; the next re-run tries it again.
+- if anything raises: write the failure ledger entry (:mod:`sim.sweeps.failures`)
+  and return normally, so that one bad point does not stop the launcher; the next
+  re-run tries it again. (A sweep's points were composed and validated before it
+  launched; a point that does not validate here comes from :func:`sim.sweeps.batch.run_points`.)
 
 Every outcome goes into the session journal (:mod:`sim.sweeps.progress`), which the
 launching process reads for progress and the final summary.

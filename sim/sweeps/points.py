@@ -41,12 +41,17 @@ class PointComposer:
         self.master = master
         self.keep_hydra = keep_hydra
         self.parser = OverridesParser.create(config_loader=loader)
+        # The config groups as the sweep sees them: the loader's own repository lacks the folders
+        # that ``hydra.searchpath`` adds (e.g. the point files of a sensitivity analysis), which
+        # Hydra adds to a fresh repository for each composition.
+        _, self.repository = loader._parse_overrides_and_create_caching_repo(
+            str(master.hydra.job.config_name), [str(o) for o in master.hydra.overrides.hydra])
         self.bases: dict[tuple[str, ...], DictConfig] = {}
 
     def split(self, overrides: Sequence[str]) -> tuple[tuple[str, ...], list[Override]]:
         """A point's group choices (as written) and its value overrides (parsed), in order."""
         parsed = self.parser.parse_overrides(list(overrides))
-        is_group = [self.loader.repository.group_exists(o.key_or_group) for o in parsed]
+        is_group = [self.repository.group_exists(o.key_or_group) for o in parsed]
         groups = tuple(o.input_line for o, g in zip(parsed, is_group, strict=True) if g)
         return groups, [o for o, g in zip(parsed, is_group, strict=True) if not g]
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -73,6 +74,22 @@ def finish_session(sweep_dir: Path, session: str) -> None:
     path = session_dir(sweep_dir, session) / SESSION_FILE
     meta = _read(path) or {"session": session}
     atomic_write_json(path, {**meta, "finished": time.time()})
+
+
+def discard_session(sweep_dir: Path, session: str) -> None:
+    """Remove a session that launched nothing (a sweep refused before its first run).
+
+    Only the session's own folder is deleted; the journal folder and the sweep folder go too
+    if that leaves them empty, so a refused first attempt leaves no folder behind and a refused
+    re-run of an existing sweep loses nothing.
+    """
+    folder = session_dir(sweep_dir, session)
+    shutil.rmtree(folder, ignore_errors=True)
+    for parent in (folder.parent, Path(sweep_dir)):
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (or already gone): keep it and what is above it
+            return
 
 
 def latest_session(sweep_dir: Path) -> str | None:

@@ -94,6 +94,20 @@ def atomic_write_json(path: Path, obj: dict) -> None:
     _atomic_write_bytes(path, (data + "\n").encode("utf-8"))
 
 
+def _as_dates(column: pd.Series) -> pd.Series | None:
+    """A column of ISO date strings (the daily series' ``date``, a run's ``scenario.start_date``) as
+    dates, so that Parquet stores them as dates; ``None`` for any other column."""
+    import pandas as pd
+
+    name = str(column.name)
+    if not (name == "date" or name.endswith("_date")) or not pd.api.types.is_string_dtype(column):
+        return None
+    parsed = pd.to_datetime(column, format="%Y-%m-%d", errors="coerce")
+    if parsed.isna().sum() != column.isna().sum():  # not every value is an ISO date: leave it as written
+        return None
+    return parsed.dt.date
+
+
 def atomic_write_parquet(path: Path, frame: pd.DataFrame, columns: dict[str, dict[str, str]] | None = None) -> None:
     """Write ``frame`` (without its index); ``columns`` gives a column's Parquet field
     metadata (e.g. its unit and description; :mod:`sim.record.outcomes`), which pandas
@@ -107,8 +121,7 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame, columns: dict[str, dic
     os.fchmod(fd, _file_mode())
     os.close(fd)
     try:
-        if "date" in frame.columns and pd.api.types.is_string_dtype(frame["date"]):  # ISO strings -> Parquet dates
-            frame = frame.assign(date=pd.to_datetime(frame["date"]).dt.date)
+        frame = frame.assign(**{c: dates for c in frame.columns if (dates := _as_dates(frame[c])) is not None})
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if columns:
             fields = [f.with_metadata({k.encode(): v.encode() for k, v in columns[f.name].items()}) if f.name in columns else f

@@ -1,4 +1,8 @@
-"""Interval estimators for a handful of replications (seeds).
+"""Interval estimators for a handful of replications (seeds), for the analyses and the dashboard.
+
+Here, in the installed package, so that the analyses (``experiments/analysis``) and the
+dashboard's tables (:mod:`sim.dashboard.tables`) compute the same intervals from one
+definition. Plain numpy and SciPy over saved numbers: nothing here touches the model.
 
 Why these estimators: a comparison runs every policy on the same seeds
 (common random numbers), so the differences between a policy and the status
