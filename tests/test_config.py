@@ -37,7 +37,7 @@ def test_unknown_group_option_names_group_value_and_options(override, group, val
     "override, key, allowed",
     [
         ("attacker.accounts_per_payment=-3", "attacker.accounts_per_payment", "[1, 1000000]"),
-        ("population.sample_size=-1", "population.sample_size", "[0, 100000000]"),
+        ("population.sample_size=-1", "population.sample_size", "[0, 20000000]"),
         ("scenario.operators.0.target_exchanges=-5", "scenario.operators[0].target_exchanges", "[0, 10000000000]"),
         ("policy.review.capacity_per_day=-10", "policy.review.capacity_per_day", "[0.0, inf]"),
         ("policy.geo_filter.match_prob.datacenter=1.5", "policy.geo_filter.match_prob.datacenter", "[0.0, 1.0]"),

@@ -91,8 +91,9 @@ class PopulationConfig:
     """The weighted sample of legitimate users standing for the real population."""
 
     name: str = declared(MISSING, role=SETTING, doc="Population preset name.")
-    sample_size: int = count(250_000, 0, 10**8, role=SETTING,
-                             doc="Legitimate accounts simulated (changes the precision, never the answer).")
+    sample_size: int = count(250_000, 0, 2 * 10**7, role=SETTING,
+                             doc="Legitimate accounts simulated (changes the precision, never the answer); at most "
+                                 "20M (~6 GiB at the ~0.3 KiB per account the scaling benchmark measures, docs/benchmark.md).")
     signup_rate_per_day: float = prob(0.002, role=UNCERTAINTY, plausible=(0.0005, 0.005), source="A",
                                       doc="New sign-ups per day, as a share of users; range chosen here.")
     users_per_shared_exit: float = between(20.0, 1.0, 1e6, role=UNCERTAINTY, plausible=(5.0, 100.0), source="A",
