@@ -121,3 +121,17 @@ def test_typed_config_converts_as_the_schema_merge_does(overrides):
     direct, merged = from_hydra(composed), from_hydra(plain)
     assert direct == merged and to_dict(direct) == to_dict(merged)
     assert type(direct.scenario.providers[0]).__name__ == "ProviderSpec"
+
+
+@pytest.mark.parametrize("value", ["2", "0", "yes", "off", "'true'"])
+def test_a_switch_takes_true_or_false_only(value: str) -> None:
+    """OmegaConf would read an integer or a word such as ``yes`` as a switch's value; refused, naming it."""
+    with pytest.raises(ConfigError) as err:
+        cfg(f"attacker.responses.expand_fleet={value}", "population=none")
+    assert str(err.value).endswith("allowed: true or false")
+    assert "attacker.responses.expand_fleet=" in str(err.value)
+
+
+def test_a_switch_set_to_true_or_false_composes() -> None:
+    assert cfg("attacker.responses.expand_fleet=false", "population=none").attacker.responses.expand_fleet is False
+    assert cfg("attacker.responses.expand_fleet=true", "population=none").attacker.responses.expand_fleet is True

@@ -46,11 +46,35 @@ def compose(overrides: Sequence[str] = ()) -> SimConfig:
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
     register_configs()
+    refuse_non_boolean_switches(OverridesParser.create().parse_overrides(list(overrides)))
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         cfg = hydra_compose(config_name="config", overrides=list(overrides))
     return from_hydra(cfg)
+
+
+def refuse_non_boolean_switches(overrides: Sequence[Any]) -> None:
+    """Refuse a switch set to anything but true or false (Hydra's parsed ``Override`` objects).
+
+    Hydra reads ``attacker.responses.expand_fleet=2`` as an integer and OmegaConf turns any
+    integer, and words such as ``yes`` or ``off``, into a switch's value; a typo there would
+    run silently with the switch on."""
+    from .fields import ConfigError
+    from .roles import declaration
+
+    for o in overrides:
+        if o.is_delete() or o.is_sweep_override() or o.package is not None:
+            continue
+        try:
+            kind = declaration(o.key_or_group).type
+        except KeyError:  # a group choice, Hydra's own key, or an unknown key (refused elsewhere)
+            continue
+        value = o.value()
+        if kind == "bool" and not isinstance(value, bool):
+            raise ConfigError(f"invalid config: {o.key_or_group}={o.get_value_element_as_str()}; allowed: true or false")
 
 
 def keyword_overrides(values: Mapping[str, Any]) -> list[str]:

@@ -23,6 +23,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from ..config.compose import refuse_non_boolean_switches
+
 
 class PointComposer:
     """The composed configs of sweep points, reusing one composition per set of group choices.
@@ -62,6 +64,7 @@ class PointComposer:
     def compose(self, overrides: Sequence[str]) -> DictConfig:
         """The config of the point ``overrides``, as Hydra would compose it (a fresh copy)."""
         groups, values = self.split(overrides)
+        refuse_non_boolean_switches(values)
         if groups not in self.bases:
             self.bases[groups] = self._trim(self.loader.load_sweep_config(master_config=self.master, sweep_overrides=list(groups)))
         cfg = copy.deepcopy(self.bases[groups])
