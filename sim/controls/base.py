@@ -108,6 +108,9 @@ class DayContext:
     spread_today: np.ndarray
     indicator_sizes: dict[str, int]
     carriers: np.ndarray  # real accounts each row stands for (to count an indicator's real carriers)
+    # Group-indicator (template) ids today's bans spread along: those of spread_today's rows, with
+    # the sampled users' shared templates pooled over their carriers (Provider.group_spread).
+    spread_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class Control:

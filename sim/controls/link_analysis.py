@@ -38,7 +38,7 @@ class LinkAnalysis(Control):
 
     def apply(self, ctx: DayContext) -> None:
         banned, spread = ctx.banned_today, ctx.spread_today
-        if spread.size == 0:
+        if spread.size == 0 and ctx.spread_groups.size == 0:
             return
         v = ctx.view
         status = v.status
@@ -50,8 +50,8 @@ class LinkAnalysis(Control):
             hit = np.zeros(live.size, dtype=bool)
             for kind in kinds:
                 col = getattr(v, COLUMN[kind])
-                source = spreading(kind, banned, spread)
-                hit |= specific_mask(col[live], col[source], ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
+                source = spreading(kind, col, banned, ctx.spread_groups)
+                hit |= specific_mask(col[live], source, ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
             return hit
 
         to_ban = linked(self.cfg.ban_on)

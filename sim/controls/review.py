@@ -129,7 +129,8 @@ class ReviewQueue:
                         spread: np.ndarray, threshold: float, source: int, load: np.ndarray, tick: int) -> None:
         """Add ``flagged`` real accounts of each (weighted) row, flagged by a reading
         ``N(evidence, spread^2) > threshold``, as stratified draws of their scores."""
-        n = np.minimum(np.ceil(flagged), self.cfg.priority_points).astype(np.int64)
+        points = np.maximum(self.cfg.priority_points, np.ceil(flagged / self.cfg.entry_accounts))
+        n = np.minimum(np.ceil(flagged), points).astype(np.int64)
         keep = n > 0
         rows, flagged, evidence, spread, n = rows[keep], flagged[keep], evidence[keep], spread[keep], n[keep]
         if rows.size == 0:
