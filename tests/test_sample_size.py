@@ -19,11 +19,10 @@ from experiments.analysis.invariance import compare_settings
 
 from .conftest import simulate
 
-# The sizes compared per policy. The letter's package needs at least 50,000 sampled users: at
-# 25,000 the target provider's sampled users are lumps of hundreds to thousands of real users,
-# and a ban of one frees enough review capacity to move the attacker's outcomes
-# (experiments/sample_size.py: 25k against 50k, 4 of 52 cells beyond 3 standard errors; 50k
-# against 250k, none).
+# The sizes compared per policy. The letter's package is checked from 50,000 sampled users: at
+# 25,000 its attacker outcomes agree (experiments/sample_size.py), but the legitimate flag rate
+# is still ~30% higher, a bookkeeping effect of that metric (it counts accounts already waiting
+# in review; docs/analyses.md).
 SIZES = {"status_quo": (12_500, 50_000), "letter_package": (50_000, 100_000)}
 SEEDS = range(8)
 OUTCOMES = ("reviews_done", "defender_cost_usd", "attacker_accounts_created", "attacker_accounts_banned",
