@@ -44,10 +44,10 @@ def test_a_single_flagged_account_gets_a_score_drawn_above_the_threshold():
 
 
 def test_many_flagged_accounts_spread_over_strata_of_their_scores():
-    """K = 1000 on one row, Q = 4: four entries of 250 accounts, one in each quarter of the
-    truncated distribution, and the row's queued mass is K."""
+    """K = 1000 on one row, Q = 4 entries of at most 250 accounts: four entries of 250, one in each
+    quarter of the truncated distribution, and the row's queued mass is K."""
     e, s, t = 5.0, 0.8, 5.5
-    _, view, queue = _world(1, 5000.0, priority_points=4)
+    _, view, queue = _world(1, 5000.0, priority_points=4, entry_accounts=250.0)
     queue.enqueue_flagged(view, np.array([0]), np.array([1000.0]), np.array([e]), np.array([s]), t, DETECTOR,
                           np.array([5000.0]), TICK)
     _, priority, mass = _entries(queue, view)
@@ -55,6 +55,31 @@ def test_many_flagged_accounts_spread_over_strata_of_their_scores():
     truncated = stats.truncnorm((t - e) / s, np.inf, loc=e, scale=s)
     quarter = np.sort(1.0 - truncated.cdf(priority))  # upper-tail share above each entry's score
     assert np.all((quarter > np.arange(4) / 4) & (quarter < np.arange(1, 5) / 4))
+
+
+def test_the_capacity_reaches_the_same_strata_whatever_the_rows_flagged_accounts_sit_in():
+    """1,000 flagged accounts (scores N(E, s^2) above T) in one row of 5,000, as a small sample
+    has them, or in 10 rows of 500, as a sample ten times larger does; capacity 300. Entries hold
+    at most ``entry_accounts`` (10) real accounts, so either way reviewers reach the top 30% of the
+    scores: the lowest reviewed entry sits at an upper-tail share of 0.3 within one entry (1%)
+    plus the draw within its stratum. With four entries of 250 for the single row (the queue
+    before entries were bounded in real accounts), the second reviewed entry's score is a draw
+    anywhere in the second quarter, and the reviews reach rows by lumps of a quarter."""
+    e, s, t, capacity = 5.0, 0.8, 5.5, 300.0
+    truncated = stats.truncnorm((t - e) / s, np.inf, loc=e, scale=s)
+    for rows, weight in ((1, 5000.0), (10, 500.0)):
+        _, view, queue = _world(rows, weight, capacity_per_day=capacity)
+        flagged = np.full(rows, 1000.0 / rows)
+        queue.enqueue_flagged(view, np.arange(rows), flagged, np.full(rows, e), np.full(rows, s), t, DETECTOR,
+                              np.full(rows, weight), TICK)
+        _, priority, mass = _entries(queue, view)
+        assert mass.max() <= 10.0 + 1e-9 and np.isclose(mass.sum(), 1000.0)
+        order = np.argsort(-priority, kind="stable")
+        reached = order[: int(np.searchsorted(np.cumsum(mass[order]), capacity - 1e-9)) + 1]
+        lowest = 1.0 - truncated.cdf(priority[reached].min())  # upper-tail share above the lowest reviewed score
+        assert abs(lowest - capacity / 1000.0) < 0.02, (rows, lowest)
+        outcome = queue.review(view, 0, TICK, np.full(rows, weight))
+        assert np.isclose(outcome.reviewed.sum(), capacity)
 
 
 def test_capacity_binds_in_real_accounts_whatever_the_entries():

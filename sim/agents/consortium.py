@@ -39,14 +39,14 @@ class SharingConsortium(mesa.Agent):
         self.stream = world.streams.generator("consortium")
         self._outbox: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (due tick, source, ids by kind)
 
-    def publish(self, source: int, banned_rows: np.ndarray, spread_rows: np.ndarray) -> None:
+    def publish(self, source: int, banned_rows: np.ndarray, groups: np.ndarray) -> None:
         """A provider publishes the indicators of accounts it banned today: an account's own
-        indicators from ``banned_rows``, group indicators (a template) from ``spread_rows``, the
-        rows with a real account banned (:func:`~sim.world.indicators.spreading`)."""
-        if not self.cfg.enabled or source not in self.cfg.participants or spread_rows.size == 0:
+        indicators from ``banned_rows``, the group-indicator (template) ids ``groups`` its bans
+        spread along (:meth:`~sim.agents.provider.Provider.group_spread`)."""
+        if not self.cfg.enabled or source not in self.cfg.participants or (banned_rows.size == 0 and groups.size == 0):
             return
         view = self.view
-        ids = {kind: np.unique(getattr(view, COLUMN[kind])[spreading(kind, banned_rows, spread_rows)])
+        ids = {kind: np.unique(spreading(kind, getattr(view, COLUMN[kind]), banned_rows, groups))
                for kind in self.cfg.indicators}
         due = self.world.clock.tick + int(round(self.cfg.latency_days * HOURS_PER_DAY))
         self._outbox.append((due, source, ids))

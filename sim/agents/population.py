@@ -115,7 +115,7 @@ class LegitimatePopulation(mesa.Agent):
         self.stream = world.streams.generator(f"population/{segment.name}")
         # Which users carry a shared template: a stream of its own, so the other draws stay as they were.
         self.template_stream = world.streams.generator(f"population/{segment.name}/templates")
-        self.shared_templates = world.indicators.new("template", population.shared_templates)
+        self.shared_templates = world.indicators.family("template", population.shared_templates)
         # Real accounts carrying each shared template on each provider (the provider counts them all).
         self.template_group_size = (segment.shared_template_share * np.array(sample_by_provider, dtype=float)
                                     * np.array(weight_by_provider) / population.shared_templates)

@@ -14,6 +14,7 @@ from ..controls.detector import Detector
 from ..controls.link_analysis import LinkAnalysis
 from ..controls.identity_gating import Credential, SignUpTerms
 from ..controls.review import ReviewOutcome, ReviewQueue
+from ..world.indicators import family_spread
 
 if TYPE_CHECKING:
     from .world import DefenderWorld
@@ -51,6 +52,8 @@ class Provider(mesa.Agent):
         self.last_review = ReviewOutcome.empty()
         # Draws how many of a weighted row's real accounts the detector flags (review.py).
         self._flag_stream = streams.generator(f"provider/{index}/flagged_accounts")
+        # Draws which of the sampled users' shared templates today's bans spread (family_spread).
+        self._family_stream = streams.generator(f"provider/{index}/template_families")
         self._banned_today: list[np.ndarray] = []
         self.sign_up_terms: SignUpTerms = self.gating.terms  # announced; fixed for the run
 
@@ -121,12 +124,33 @@ class Provider(mesa.Agent):
         lost_some = outcome.rows[outcome.any_banned & ~outcome.banned]  # sampled rows that lost real accounts
         ctx.banned_today = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today
         ctx.spread_today = np.concatenate([ctx.banned_today, lost_some])
+        families, counted = self._family_spread(outcome)
+        ctx.spread_groups = self.group_spread(ctx.spread_today, counted, families)
         for control in self._propagators:
             control.apply(ctx)
         if self._links:
             self.queue.spread_load(ctx.spread_today.size, world.clock.tick)
         banned = np.concatenate(self._banned_today) if self._banned_today else ctx.banned_today  # with link bans
-        world.consortium.publish(self.index, banned, np.concatenate([banned, lost_some]))
+        world.consortium.publish(self.index, banned,
+                                 self.group_spread(np.concatenate([banned, lost_some]), counted, families))
+
+    def _family_spread(self, outcome: ReviewOutcome) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of the sampled users' template families that today's reviews spread, pooled over
+        each family's carriers (:func:`~sim.world.indicators.family_spread`), and the reviewed rows
+        whose bans that accounts for."""
+        family, sizes = self.world.indicators.families("template")
+        carried = self.view.template[outcome.rows]
+        pooled = carried >= 0
+        pooled[pooled] = family[carried[pooled]] >= 0
+        u = self._family_stream.random(int(np.count_nonzero(family >= 0)))
+        ids = family_spread(family, sizes, carried[pooled], (outcome.reviewed * outcome.p_ban)[pooled], u)
+        return ids, outcome.rows[pooled]
+
+    def group_spread(self, rows: np.ndarray, counted: np.ndarray, families: np.ndarray) -> np.ndarray:
+        """The group-indicator (template) ids a ban spreads along today: those of ``rows`` (with a
+        real account banned) not ``counted`` in the family pool, and the pooled ``families`` ids."""
+        own = rows[~np.isin(rows, counted)]
+        return np.unique(np.concatenate([self.view.template[own], families]))
 
     def enqueue(self, rows: np.ndarray, priority: np.ndarray, source: str) -> None:
         """Put the whole of rows ``rows`` (every real account each stands for not yet queued) in

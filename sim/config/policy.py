@@ -145,6 +145,11 @@ class ReviewConfig:
     priority_points: int = count(4, 1, 64, role=SETTING,
                                  doc="Queue entries over which the flagged accounts of a sampled row spread their "
                                      "scores (stratified draws); 1 draws one score for all of them.")
+    entry_accounts: float = between(
+        10.0, 1.0, 1e6, role=SETTING,
+        doc="Most real accounts one of a sampled row's stratified entries holds: a row with more flagged "
+            "accounts than priority_points entries of this size spreads them over more strata, so a day's "
+            "capacity reaches as many strata, hence rows, whatever the sample size.")
     flag_evidence: FlagEvidence = field(default_factory=FlagEvidence)
 
 

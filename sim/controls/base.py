@@ -103,11 +103,13 @@ class DayContext:
     ban: Callable[[np.ndarray, str], None]
     banned_today: np.ndarray  # rows banned today
     # Rows with at least one real account banned today (banned_today and sampled rows that lost
-    # some of their accounts): where an indicator the row shares with all its real accounts
-    # (GROUP_INDICATORS: a prompt template) spreads from.
+    # some of their accounts): a sampled row among them links others, not itself.
     spread_today: np.ndarray
     indicator_sizes: dict[str, int]
     carriers: np.ndarray  # real accounts each row stands for (to count an indicator's real carriers)
+    # Group-indicator (template) ids today's bans spread along: those of spread_today's rows, with
+    # the sampled users' shared templates pooled over their carriers (Provider.group_spread).
+    spread_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class Control:

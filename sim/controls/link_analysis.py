@@ -6,10 +6,11 @@ account on the same provider that shares an indicator of a ``ban_on`` type
 that shares an indicator of a ``review_on`` type (default: network exit,
 device) is queued for review with the link priority. One hop per day: the
 accounts banned by propagation propagate on the next day. Along a group indicator
-(a prompt template, which a sampled row shares with all its real accounts) a ban
-spreads from every row with a real account banned today; along an account's own
-indicator (exit, card, identity, device) from the banned rows
-(:func:`~sim.world.indicators.spreading`); a sampled row links others, not itself. An indicator whose
+(a prompt template) a ban spreads along the ids the provider found spreading today
+(:meth:`~sim.agents.provider.Provider.group_spread`: an operator's template from every
+row with a real account banned, a segment's shared templates pooled over their
+carriers); along an account's own indicator (exit, card, identity, device) from the
+banned rows (:func:`~sim.world.indicators.spreading`); a sampled row links others, not itself. An indicator whose
 live carriers stand for more than ``max_carriers`` real accounts is too common
 to act on and links nothing (:func:`~sim.world.indicators.specific_mask`).
 
@@ -38,7 +39,7 @@ class LinkAnalysis(Control):
 
     def apply(self, ctx: DayContext) -> None:
         banned, spread = ctx.banned_today, ctx.spread_today
-        if spread.size == 0:
+        if spread.size == 0 and ctx.spread_groups.size == 0:
             return
         v = ctx.view
         status = v.status
@@ -50,8 +51,8 @@ class LinkAnalysis(Control):
             hit = np.zeros(live.size, dtype=bool)
             for kind in kinds:
                 col = getattr(v, COLUMN[kind])
-                source = spreading(kind, banned, spread)
-                hit |= specific_mask(col[live], col[source], ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
+                source = spreading(kind, col, banned, ctx.spread_groups)
+                hit |= specific_mask(col[live], source, ctx.indicator_sizes[kind], carriers, self.cfg.max_carriers)
             return hit
 
         to_ban = linked(self.cfg.ban_on)

@@ -17,15 +17,19 @@ the sample size:
   ``K``; :meth:`sim.agents.provider.Provider.flag`), and their scores are
   those of flagged accounts: the normal ``N(E, s^2)`` of the detector's
   reading truncated above the threshold ``T``. The ``K`` accounts enter as
-  ``n = min(Q, ceil(K))`` entries of ``K / n`` accounts each, at stratified
-  draws of that truncated normal (``Q``: ``priority_points``)::
+  ``n = min(ceil(K), max(Q, ceil(K / M)))`` entries of ``K / n`` accounts each, at
+  stratified draws of that truncated normal (``Q``: ``priority_points``; ``M``:
+  ``entry_accounts``, 10, the most real accounts an entry holds)::
 
       priority_j = E - s * ndtri(u_j * Phi((E - T) / s)),   u_j = (j + U_j) / n,  U_j ~ U(0, 1)
 
   so a single flagged account gets a score drawn as a unit row's is, and a row
   standing for many spreads its flagged accounts over the distribution instead
   of lumping them at one priority (which would change which accounts the
-  capacity reaches with the sample size).
+  capacity reaches with the sample size). Bounding entries in real accounts keeps
+  the strata the capacity reaches the same whatever the sample: with a fixed ``Q``
+  a peer provider's sampled user of 10,000 real accounts entered as lumps of
+  thousands, and a day's 3,000 reviews went to a handful of rows.
 - **Review.** Each day reviewers take entries highest priority first until the
   day's capacity ``C`` (real reviews) is used: an entry whose accounts start at
   ``U`` reviews already used gets ``r = min(mass, floor(C - U))`` of them
@@ -39,12 +43,12 @@ the sample size:
   bans ``b_i = sum r_e p_ban,e`` (a sample of its ``m`` accounts) is banned
   with probability ``b_i / m``, so the sampled population loses the right share
   in distribution, and ``b_i`` real accounts banned are reported exactly.
-  Reviewed accounts leave the queue. What a ban sets off along a group indicator
-  (a template, in link analysis and the indicators shared with other providers)
-  starts from every row with at least one real account banned, ``P = 1 - prod_e (1 - p_ban,e)^r_e`` (drawn with
-  the same uniform as the row's ban, so a banned row is always among them):
-  an indicator that many real accounts share then spreads as often as it would
-  in the population, whatever the sample size.
+  Reviewed accounts leave the queue. The rows with at least one real account
+  banned, ``P = 1 - prod_e (1 - p_ban,e)^r_e`` (drawn with the same uniform as the
+  row's ban, so a banned row is always among them), are where an operator's template
+  spreads from (link analysis and the indicators shared with other providers); the
+  sampled users' shared templates spread from the ``b_i`` pooled over each segment's
+  carriers (:func:`~sim.world.indicators.family_spread`).
 - **Expiry.** An entry expires ``max_wait_days`` after it joined, if still
   unreviewed.
 - **Background.** A run without legitimate users carries their review load
@@ -137,7 +141,8 @@ class ReviewQueue:
                         spread: np.ndarray, threshold: float, source: int, load: np.ndarray, tick: int) -> None:
         """Add ``flagged`` real accounts of each (weighted) row, flagged by a reading
         ``N(evidence, spread^2) > threshold``, as stratified draws of their scores."""
-        n = np.minimum(np.ceil(flagged), self.cfg.priority_points).astype(np.int64)
+        points = np.maximum(self.cfg.priority_points, np.ceil(flagged / self.cfg.entry_accounts))
+        n = np.minimum(np.ceil(flagged), points).astype(np.int64)
         keep = n > 0
         rows, flagged, evidence, spread, n = rows[keep], flagged[keep], evidence[keep], spread[keep], n[keep]
         if rows.size == 0:

@@ -31,12 +31,38 @@ COLUMN: dict[str, str] = {
 GROUP_INDICATORS: frozenset[str] = frozenset({"template"})
 
 
-def spreading(kind: str, banned: np.ndarray, spread: np.ndarray) -> np.ndarray:
-    """The rows from which a ban spreads along indicator ``kind``: for a group indicator every
-    row with a real account banned (``spread``); for an account's own indicator the banned rows,
-    since a sampled row that lost one of its ``m`` accounts lost that account's own exit or card
-    with chance ``1/m`` only (which is the row's chance of a ban)."""
-    return spread if kind in GROUP_INDICATORS else banned
+def spreading(kind: str, column: np.ndarray, banned: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The ids along which a ban spreads along indicator ``kind`` (``column``: its account column):
+    for a group indicator ``groups``, the ids the provider found spreading today
+    (:meth:`~sim.agents.provider.Provider.group_spread`); for an account's own indicator the ids of
+    the banned rows, since a sampled row that lost one of its ``m`` accounts lost that account's
+    own exit or card with chance ``1/m`` only (which is the row's chance of a ban)."""
+    return groups if kind in GROUP_INDICATORS else column[banned]
+
+
+def family_spread(family: np.ndarray, sizes: np.ndarray, carried: np.ndarray, banned: np.ndarray,
+                  u: np.ndarray) -> np.ndarray:
+    """Which ids of families of exchangeable group indicators spread today, from the real accounts
+    banned among their carriers.
+
+    A family is a set of ``T`` ids that users draw uniformly, one each (a segment's shared
+    templates): a sampled row of ``m`` carries one of them for all its ``m`` accounts, but the
+    real users it stands for would carry the family's ids independently. So the ``B_f`` real
+    accounts expected banned today among the carriers of family ``f`` (``banned`` per row, of the
+    rows carrying id ``carried``, each in a family) carry each of its ids with chance ``1/T``,
+    and each id spreads (has at least one banned carrier) with::
+
+        P = 1 - (1 - 1/T)^B_f
+
+    whether those bans sit in one sampled row or in many; the sample's clumping (a day's
+    reviews reaching a few rows of thousands of real accounts) no longer decides how many of
+    the family's ids spread. ``family`` gives each id's family (-1: none), ``sizes`` each
+    family's ``T``, ``u`` one uniform per id in a family (in id order). Returns the ids that spread.
+    """
+    members = np.flatnonzero(family >= 0)
+    expected = np.bincount(family[carried], weights=banned, minlength=sizes.size)
+    f = family[members]
+    return members[u < 1.0 - np.power(1.0 - 1.0 / sizes[f], expected[f])]
 
 
 class IndicatorRegistry:
@@ -44,6 +70,7 @@ class IndicatorRegistry:
 
     def __init__(self) -> None:
         self._next = dict.fromkeys(INDICATORS, 0)
+        self._families: dict[str, list[np.ndarray]] = {kind: [] for kind in INDICATORS}
 
     def new(self, kind: str, count: int) -> np.ndarray:
         """``count`` fresh ids of indicator type ``kind``."""
@@ -56,6 +83,20 @@ class IndicatorRegistry:
     def size(self, kind: str) -> int:
         """Number of ids allocated so far (lookup arrays need this length)."""
         return self._next[kind]
+
+    def family(self, kind: str, count: int) -> np.ndarray:
+        """``count`` fresh ids of ``kind`` forming one family: ids each user draws uniformly
+        (a segment's shared templates), exchangeable for :func:`family_spread`."""
+        ids = self.new(kind, count)
+        self._families[kind].append(ids)
+        return ids
+
+    def families(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """The family of each id of ``kind`` allocated so far (-1: none) and each family's size."""
+        family = np.full(self._next[kind], -1, dtype=np.int64)
+        for f, ids in enumerate(self._families[kind]):
+            family[ids] = f
+        return family, np.array([ids.size for ids in self._families[kind]], dtype=np.float64)
 
     def blocks(self, kind: str, count: int, per: int) -> np.ndarray:
         """Ids for ``count`` new accounts where each id is shared by ``per`` accounts."""
