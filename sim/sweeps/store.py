@@ -112,7 +112,6 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame, columns: dict[str, dic
     """Write ``frame`` (without its index); ``columns`` gives a column's Parquet field
     metadata (e.g. its unit and description; :mod:`sim.record.outcomes`), which pandas
     ignores on reading."""
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
