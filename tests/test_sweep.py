@@ -302,6 +302,7 @@ def test_a_bad_point_stops_the_sweep_before_any_run(tmp_path, bad, named):
         [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]  # check (naming the point), a shared one by the CLI's
         assert proc.returncode == 2 and line.startswith("distill-sim: invalid config:")
         assert ("(sweep point:" in line) == ("," in bad), line
+        assert "runs planned" not in proc.stdout  # a refused sweep announces no plan
     if bad.startswith("+"):
         assert "did you mean policy.detector.threshold?" in proc.stderr
 

@@ -79,14 +79,18 @@ class GroupValidatedSweeper(BasicSweeper):
         instead, for its traceback. Either way the callbacks that can (the sweep journal)
         abandon what they started, so the refused sweep leaves no folder behind.
         """
-        callbacks = getattr(self.hydra_context, "callbacks", None) if self.hydra_context is not None else None
-        for callback in getattr(callbacks, "callbacks", ()):
-            if hasattr(callback, "abandon"):
-                callback.abandon()
+        self._tell_callbacks("abandon")
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise error
         print(f"distill-sim: {message}", file=sys.stderr, flush=True)
         raise SystemExit(2)
+
+    def _tell_callbacks(self, method: str) -> None:
+        """Call ``method`` of every callback that has it (the sweep journal's ``abandon`` and ``announce``)."""
+        callbacks = getattr(self.hydra_context, "callbacks", None) if self.hydra_context is not None else None
+        for callback in getattr(callbacks, "callbacks", ()):
+            if hasattr(callback, method):
+                getattr(callback, method)()
 
     def _composer(self) -> PointComposer:
         assert self.config is not None and self.hydra_context is not None
@@ -131,6 +135,7 @@ class GroupValidatedSweeper(BasicSweeper):
         tic = time.perf_counter()
         self.validate_batch_is_legal([point for points in self.overrides for point in points])
         checked = time.perf_counter() - tic
+        self._tell_callbacks("announce")
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")

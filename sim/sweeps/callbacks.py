@@ -33,6 +33,8 @@ MAX_LISTED = 20  # failed runs named one by one in the summary
 ADHOC_ROOT = Path("results/sweeps/adhoc")
 # conf/config.yaml's hydra.sweep.dir: the folder this callback picks, or ADHOC_ROOT without it.
 DEFAULT_SWEEP_DIR = f"${{oc.env:{progress.SWEEP_DIR_ENV},{ADHOC_ROOT}}}"
+# The project's sweeper, which checks every point first and then calls ``announce``.
+VALIDATING_SWEEPER = "hydra_plugins.distill_sim_sweeper.sweeper.GroupValidatedSweeper"
 
 
 def adhoc_sweep_dir(overrides: list[str]) -> Path:
@@ -83,6 +85,7 @@ class SweepJournal(Callback):
         self.fail_exit = fail_exit
         self._sweep_dir: Path | None = None
         self._session: str | None = None
+        self._planned = ""  # the plan line, printed once the sweep passed its check (announce)
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._reported: set[str] = set()
@@ -114,9 +117,18 @@ class SweepJournal(Callback):
         # The runs learn their session from the environment: loky workers and sbatch inherit it.
         os.environ[progress.SESSION_ENV] = self._session
         os.environ[progress.SWEEP_DIR_ENV] = str(self._sweep_dir)
-        print(f"sweep {self._sweep_dir}: {'?' if total is None else total} runs planned, session {self._session}", flush=True)
+        self._planned = f"sweep {self._sweep_dir}: {'?' if total is None else total} runs planned, session {self._session}"
+        if str(config.hydra.sweeper.get("_target_", "")) != VALIDATING_SWEEPER:
+            self.announce()  # another sweeper checks nothing first: say it now
         self._watcher = threading.Thread(target=self._watch, name="sweep-progress", daemon=True)
         self._watcher.start()
+
+    def announce(self) -> None:
+        """Print the sweep's plan (folder, planned runs, session) once; the project's sweeper calls
+        it after every point passed its check, so that a refused sweep prints only its refusal."""
+        if self._planned:
+            print(self._planned, flush=True)
+            self._planned = ""
 
     def abandon(self) -> None:
         """Undo :meth:`on_multirun_start` for a sweep refused before it launched anything
