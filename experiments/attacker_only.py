@@ -33,19 +33,18 @@ def main(argv: list[str] | None = None) -> int:
     sweeps.add_sweep_arguments(parser, "extra overrides for every run (a variant gets its own sweep folder)")
     parser.add_argument("--limit", type=float, default=3.0)
     args = parser.parse_args(argv)
-    sweep_dir, command = args.from_dir, None
-    if sweep_dir is None:
+    def plan() -> sweeps.SweepCommand:
         sweep_dir = args.sweep_dir or sweeps.variant_dir(sweeps.read_sweep_dir("attacker_only"), args.overrides)
-        command = sweeps.SweepCommand("attacker_only", tuple(args.overrides), sweep_dir, args.jobs)
-        sweeps.run_sweep(command)
-    runs = sweeps.load_runs(sweep_dir)
+        return sweeps.SweepCommand("attacker_only", tuple(args.overrides), sweep_dir, args.jobs)
+
+    runs, sweep_dir, command = sweeps.run_or_load(args.from_dir, plan)
     runs, _ = sweeps.latest_per_key(runs, [SETTING, "attacker.name", "seed"])  # the newest run of each cell
     table = compare_settings(runs, SETTING, ("attacker.name",), OUTCOMES, args.limit)
     values = sorted(runs[SETTING].unique())
     failed = int((~table["within"]).sum())
     headline = (f"**{len(table) - failed} of {len(table)}** attacker outcomes agree within {args.limit:g} standard errors "
                 "(mean ± standard error over seeds).")
-    reproduce = report.reproduce_section(__file__, list(sys.argv[1:] if argv is None else argv), command, Path(sweep_dir),
+    reproduce = report.reproduce_section(__file__, list(sys.argv[1:] if argv is None else argv), command, sweep_dir,
                                          sweeps.code_versions(runs))
     md, path = write_invariance_report("attacker_only", "Attacker-only runs against runs with the population", headline,
                                        table, display_table(table, ("attacker.name",), values), reproduce)

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:  # a script in experiments/ (not an installed pack
     sys.path.insert(0, str(ROOT))
 
 from experiments.analysis import budget, plots, report, sweeps  # noqa: E402
-from experiments.analysis.tables import fmt_share, to_markdown  # noqa: E402
+from experiments.analysis.tables import fmt_share  # noqa: E402
 
 SWEEP = "budget"
 BUDGET_KEY = "scenario.operators.0.budget_usd"
@@ -148,16 +148,11 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, command: sweeps.SweepComma
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sweep_dir, command = args.from_dir, None
-    if sweep_dir is None:
-        command = plan(args)
-        sweep_dir = command.sweep_dir
-        sweeps.run_sweep(command)
-    runs = sweeps.load_runs(sweep_dir)
+    runs, sweep_dir, command = sweeps.run_or_load(args.from_dir, lambda: plan(args))
     if "attacker_budget_spent_share" not in runs.columns:
         warnings.warn("the runs predate budget pacing (no attacker_budget_spent_share): re-run them", stacklevel=1)
         return 1
-    path = build_report(runs, Path(sweep_dir), command, args.argv)
+    path = build_report(runs, sweep_dir, command, args.argv)
     print(path.read_text(encoding="utf-8").split("## Share of the campaign")[0])
     print(f"report: {path} (and report.html)")
     return 0

@@ -143,13 +143,8 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, command: sweeps.SweepComma
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sweep_dir, command = args.from_dir, None
-    if sweep_dir is None:
-        command = plan(args)
-        sweep_dir = command.sweep_dir
-        sweeps.run_sweep(command)
-    runs = sweeps.load_runs(sweep_dir)
-    path = build_report(runs, Path(sweep_dir), command, args.argv)
+    runs, sweep_dir, command = sweeps.run_or_load(args.from_dir, lambda: plan(args))
+    path = build_report(runs, sweep_dir, command, args.argv)
     print(path.read_text(encoding="utf-8").split("## Caveats")[0])
     print(f"report: {path} (and report.html)")
     return 0

@@ -18,7 +18,7 @@ import shlex
 import subprocess
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,6 +219,18 @@ def run_sweep(command: SweepCommand, log=print) -> None:
     if proc.returncode != 0:
         warnings.warn(f"the sweep exited with status {proc.returncode}: some runs failed or are missing "
                       f"(re-run the same command to retry them); analysing the runs that finished", stacklevel=2)
+
+
+def run_or_load(from_dir: Path | None, plan: Callable[[], SweepCommand]) -> tuple[pd.DataFrame, Path, SweepCommand | None]:
+    """An analysis' runs: those already in ``from_dir`` (its ``--from``), or else those of the sweep
+    ``plan()`` describes, run (or resumed) first. Returns the runs, their sweep folder and the
+    command that ran them (``None`` with ``--from``), which the report's reproduce section names."""
+    command = None
+    if from_dir is None:
+        command = plan()
+        run_sweep(command)
+        from_dir = command.sweep_dir
+    return load_runs(from_dir), Path(from_dir), command
 
 
 def collect(sweep_dir: Path) -> Path:

@@ -12,10 +12,13 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .convert import from_hydra
 from .schema import SimConfig
+
+if TYPE_CHECKING:
+    from hydra.core.override_parser.types import Override
 
 
 def config_dir() -> str:
@@ -45,7 +48,6 @@ def compose(overrides: Sequence[str] = ()) -> SimConfig:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
-
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     register_configs()
@@ -56,7 +58,7 @@ def compose(overrides: Sequence[str] = ()) -> SimConfig:
     return from_hydra(cfg)
 
 
-def refuse_non_boolean_switches(overrides: Sequence[Any]) -> None:
+def refuse_non_boolean_switches(overrides: Sequence[Override]) -> None:
     """Refuse a switch set to anything but true or false (Hydra's parsed ``Override`` objects).
 
     Hydra reads ``attacker.responses.expand_fleet=2`` as an integer and OmegaConf turns any
