@@ -50,11 +50,14 @@ class Detector(Control):
         self.cfg = cfg
         self.memory = memory
         self.stream = rng
-        # Today's scored accounts, their noiseless evidence score and each real account's
-        # probability of a flag (expected-value metrics and calibration; decisions use the draw).
+        # Today's scored accounts, their noiseless evidence score, each real account's
+        # probability of a flag and how many of each row's real accounts already waited in
+        # review, so could not be flagged again (expected-value metrics and calibration;
+        # decisions use the draw).
         self.last_rows = np.zeros(0, dtype=np.int64)
         self.last_mu = np.zeros(0)
         self.last_p_flag = np.zeros(0)
+        self.last_queued = np.zeros(0)
 
     def apply(self, ctx: DayContext) -> None:
         v = ctx.view
@@ -66,6 +69,7 @@ class Detector(Control):
         score = evidence + self.cfg.noise_sd * v.evidence_noise[rows]
         hit = score > self.cfg.threshold
         self.last_rows, self.last_mu = rows, evidence
+        self.last_queued = v.queued_mass[rows]
         self.last_p_flag = ndtr((evidence - self.cfg.threshold) / spread)
         h = self.cfg.hazard_per_exchange
         if h > 0:

@@ -81,7 +81,7 @@ class Ledger:
         self.refused_by: dict[str, dict[str, float]] = {"attacker": defaultdict(float), "legit": defaultdict(float)}
         self._day_legit_weighted = np.zeros(3)
         self.legit_banned_expected = 0.0
-        self.legit_flags_expected = 0.0  # real legitimate accounts flagged by the detector
+        self.legit_flags_expected = 0.0  # real legitimate accounts the detector sends to review, expected
         providers = model.cfg.scenario.providers
         self.provider_names: tuple[str, ...] = tuple(p.name for p in providers)
         self._day_attacker_served = np.zeros(len(providers), dtype=np.int64)  # by provider
@@ -185,7 +185,9 @@ class Ledger:
             det = provider.detector
             if det is not None and det.last_rows.size:
                 legit = user[det.last_rows]
-                flags += float((table.weight[det.last_rows[legit]] * det.last_p_flag[legit]).sum())
+                rows = det.last_rows[legit]
+                open_accounts = np.maximum(table.weight[rows] - det.last_queued[legit], 0.0)
+                flags += float((open_accounts * det.last_p_flag[legit]).sum())
         self.legit_flags_expected += flags
         self.legit_weighted += self._day_legit_weighted
         harvested = sum(op.harvested for op in model.operators)

@@ -328,7 +328,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
         _o("legit_signups_lost_share", SHARE, LOWER, RUN, "legitimate sign-ups lost",
            "legit_signups_lost / legitimate sign-ups attempted."),
         _o("legit_flag_rate_per_account_month", FLAGS_PER_MONTH, LOWER, RUN, "legitimate flag rate",
-           "Expected detector flags of legitimate accounts over the run, per real user and per 30 days of the window."),
+           "Expected legitimate accounts the detector sends to review over the run (accounts already waiting in review cannot be flagged again), "
+           "per real user and per 30 days of the window."),
     )),
     Mechanism("review", "Human review and bans: what each ban channel and each review source caught, and the "
               "defender's workload and cost.", (
@@ -513,7 +514,7 @@ DAILY: tuple[Mechanism, ...] = (
         _o("legit_users_wrongly_banned_expected", REAL_USERS, LOWER, DAY, "legitimate users wrongly banned, expected",
            "Expected wrongful bans that day (as the metric of the same name)."),
         _o("legit_flags_expected", REAL_ACCOUNTS, LOWER, DAY, "legitimate accounts flagged, expected",
-           "Expected detector flags of legitimate accounts that day, weighted to real accounts."),
+           "Expected legitimate accounts the detector sent to review that day (real accounts not already waiting in review x their flag probability)."),
         _o("legit_signups_lost_cum", REAL_USERS, LOWER, TO_DATE, "legitimate sign-ups lost to date",
            "Real users lost at sign-up so far."),
     )),
