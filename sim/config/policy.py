@@ -82,7 +82,7 @@ class DetectorConfig:
 
     enabled: bool = declared(False, role=LEVER, doc="Whether the behavioural detector runs.")
     threshold: float = between(
-        4.0, -SCORE_LIMIT, SCORE_LIMIT, role=LEVER, plausible=(3.5, 6.5),
+        4.0, -SCORE_LIMIT, SCORE_LIMIT, role=LEVER, plausible=(5.0, 8.0),
         doc="Score above which an account is flagged for review (the status quo reads the fitted "
             "calibration.detector_threshold; the range is the threshold sweep's, around the fitted values).")
     noise_sd: float = between(
@@ -136,7 +136,7 @@ class ReviewConfig:
                               doc="Standard deviation of the reviewers' noise on the score: their accuracy, which no "
                                   "policy chooses; range chosen here.")
     ban_threshold: float = between(
-        4.0, -SCORE_LIMIT, SCORE_LIMIT, role=LEVER, plausible=(3.5, 6.5), source="A",
+        4.0, -SCORE_LIMIT, SCORE_LIMIT, role=LEVER, plausible=(5.0, 8.0), source="A",
         doc="Reviewers ban when the score with their noise exceeds it (the status quo: the detector threshold).")
     link_priority: float = between(10.0, 0.0, MAX_PRIORITY, role=LEVER,
                                    doc="Queue priority of accounts flagged by link analysis.")
