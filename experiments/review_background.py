@@ -4,7 +4,8 @@ Runs the reference world (``population=default``, ``policy=status_quo`` unless t
 otherwise) for both attacker strategies and a few seeds, records every real legitimate
 account that joins a provider's review queue and its priority, and bins them: per provider,
 ``bins`` priority bins of equal flagged mass, each with its mean priority and the real
-accounts it gets per day (averaged over days and runs). What link analysis queues rises
+accounts it gets per day (averaged over days and runs), and the day-by-day profile of that
+load (``day_scale``: each day's flagged mass over the mean day's). What link analysis queues rises
 with the day's bans, so it is split (:func:`link_load`): the part legitimate bans set off
 joins the bins at the link priority, the part per operator row whose ban spreads becomes
 ``per_spread``, which an attacker-only run adds in proportion to its own bans. Writes them into
@@ -37,7 +38,7 @@ def _record(overrides: list[str]) -> tuple[int, list[dict]]:
 
     model = DistillationModel(compose(overrides))
     link = QUEUE_SOURCES.index(LinkAnalysis.name)
-    seen = [{"priority": [], "mass": [], "link": {}, "spread": {}} for _ in model.providers]
+    seen = [{"priority": [], "mass": [], "day": {}, "link": {}, "spread": {}} for _ in model.providers]
 
     def watch(provider):
         queue, out = provider.queue, seen[provider.index]
@@ -51,8 +52,11 @@ def _record(overrides: list[str]) -> tuple[int, list[dict]]:
                 day = model.clock.day
                 out["link"][day] = out["link"].get(day, 0.0) + float(np.asarray(mass, float)[legit].sum())
             else:
+                day = model.clock.day
+                queued = np.asarray(mass, float)[legit]
                 out["priority"].append(np.asarray(priority, float)[legit])
-                out["mass"].append(np.asarray(mass, float)[legit])
+                out["mass"].append(queued)
+                out["day"][day] = out["day"].get(day, 0.0) + float(queued.sum())
 
         queue.add = add
         for control in provider.controls:
@@ -75,6 +79,7 @@ def _record(overrides: list[str]) -> tuple[int, list[dict]]:
         result.append({
             "priority": np.concatenate(out["priority"]) if out["priority"] else np.zeros(0),
             "mass": np.concatenate(out["mass"]) if out["mass"] else np.zeros(0),
+            "day": np.array([out["day"].get(d, 0.0) for d in range(days)]),
             "link": np.array([out["link"].get(d, 0.0) for d in range(days)]),
             "spread": np.array([out["spread"].get(d, 0) for d in range(days)], float),
         })
@@ -96,6 +101,21 @@ def link_load(link: np.ndarray, spread: np.ndarray) -> tuple[float, float]:
     if b < 0:
         return float(link.mean()), 0.0
     return float(a), float(b)
+
+
+def day_scale(per_day: list[np.ndarray]) -> list[float]:
+    """Each day's flagged legitimate mass (every control but link analysis) as a multiple of
+    the mean day's, averaged over the runs that reached the day: the background's profile
+    over the run (``ReviewBackground.day_scale``)."""
+    days = max(d.size for d in per_day)
+    total, runs = np.zeros(days), np.zeros(days)
+    for d in per_day:
+        total[:d.size] += d
+        runs[:d.size] += 1
+    mean_day = sum(float(d.sum()) for d in per_day) / sum(d.size for d in per_day)
+    if mean_day <= 0:
+        return []
+    return [round(float(x), 4) for x in total / runs / mean_day]
 
 
 def bin_load(priority: np.ndarray, mass: np.ndarray, bins: int, days: float) -> tuple[list[float], list[float]]:
@@ -143,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         p = np.concatenate([x["priority"] for x in parts] + [np.full(1, link_priority(args.overrides))])
         m = np.concatenate([x["mass"] for x in parts] + [np.full(1, a * total_days)])
         pri, per_day = bin_load(p, m, args.bins, total_days)
-        lines.append(f"  - {{provider: {i}, priority: {pri}, accounts_per_day: {per_day}, per_spread: {round(b, 4)}}}")
+        scale = day_scale([x["day"] for x in parts])
+        lines.append(f"  - {{provider: {i}, priority: {pri}, accounts_per_day: {per_day}, per_spread: {round(b, 4)}, "
+                     f"day_scale: {scale}}}")
     command = " ".join(["python experiments/review_background.py", *(argv if argv is not None else sys.argv[1:])])
     block = (f"# The legitimate review load carried instead of the population (sim/controls/review.py):\n"
              f"# measured by `{command}` on {dt.date.today().isoformat()} from population=default under\n"

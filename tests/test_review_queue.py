@@ -159,3 +159,22 @@ def test_a_background_carries_the_load_the_days_bans_set_off():
     assert queue.reviews_done == 250.0 and outcome.rows.size == 50  # 200 background, then 50 of the operator's
     queue.spread_load(0, TICK)  # no ban, no load
     assert queue._pending == []
+
+
+def test_a_background_follows_its_day_profile():
+    """``day_scale`` multiplies the day's background load, day by day, and its last value
+    holds after it: with 100 accounts a day and the profile (2, 0.5), day 0 brings 200, day 1
+    50 and day 5 50; without a profile every day brings 100."""
+    from sim.config import ReviewBackground
+
+    view = AccountTable(1).observable()
+
+    def joined(day_scale: list[float], day: int) -> float:
+        background = ReviewBackground(provider=0, priority=[3.0], accounts_per_day=[100.0], day_scale=day_scale)
+        queue = ReviewQueue(ReviewConfig(), EvidenceMemory(DetectorConfig(), np.random.default_rng(1)), QUEUE_SOURCES,
+                            np.random.default_rng(2), background)
+        queue._gather(view, TICK + day * HOURS_PER_DAY)
+        return float(queue._mass.sum())
+
+    assert [joined([2.0, 0.5], d) for d in (0, 1, 5)] == [200.0, 50.0, 50.0]
+    assert [joined([], d) for d in (0, 3)] == [100.0, 100.0]

@@ -65,7 +65,7 @@ class SegmentSpec:
 class ReviewBackground:
     """The legitimate review load of one provider, for a run without legitimate users.
 
-    Every day, ``accounts_per_day[j]`` real legitimate accounts join the provider's review
+    On day ``d``, ``day_scale[d] x accounts_per_day[j]`` real legitimate accounts join the provider's review
     queue at priority ``priority[j]`` (bins of the flagged legitimate accounts' priorities),
     competing with the operators' accounts for the review capacity as the population's
     would. The load that bans set off is not a constant: after each day's bans,
@@ -84,6 +84,10 @@ class ReviewBackground:
                                            doc="Real legitimate accounts flagged per day in each bin.")
     per_spread: float = nonneg(0.0, 1e6, role=SETTING, source="E",
                                doc="Real legitimate accounts link analysis queues per row whose ban spreads.")
+    day_scale: list[float] = nonneg(None, 1e3, default_factory=list, role=SETTING, source="E",
+                                    doc="The day's load as a multiple of accounts_per_day, day by day from the start "
+                                        "(the last value holds after; empty: 1 every day): the population's flags "
+                                        "fall as its accumulated evidence settles.")
 
 
 @dataclass

@@ -54,7 +54,9 @@ the sample size:
 - **Background.** A run without legitimate users carries their review load
   instead (``population.review_background``, measured from the reference
   population by ``experiments/review_background.py``): each day a few entries
-  of legitimate accounts join at their priorities and take capacity as other
+  of legitimate accounts join at their priorities, scaled by the day's
+  ``day_scale`` (the population's flags are highest in the first days and fall
+  as its accumulated evidence settles), and take capacity as other
   entries do (reviewed or expired; no row behind them to ban); after each day's
   bans, ``per_spread`` real accounts per row whose ban spreads join at the link
   priority (:meth:`ReviewQueue.spread_load`), the legitimate users link analysis
@@ -120,6 +122,7 @@ class ReviewQueue:
         self.stream = rng
         self.reviews_done = 0.0
         self._background = (np.asarray(background.priority, float), np.asarray(background.accounts_per_day, float)) if background else None
+        self._day_scale = np.asarray(background.day_scale if background and background.day_scale else [1.0], float)
         self._per_spread = background.per_spread if background else 0.0
         # Review evidence a flag from each source adds (the detector's evidence is the score itself).
         self._bonus = np.array([0.0 if s == "detector" else getattr(cfg.flag_evidence, s) for s in sources])
@@ -221,6 +224,7 @@ class ReviewQueue:
         expired entries are dropped (and a row whose entries all expired leaves)."""
         if self._background is not None:
             priority, mass = self._background
+            mass = mass * self._day_scale[min(tick // HOURS_PER_DAY, self._day_scale.size - 1)]
             self._pending.append((np.full(priority.size, BACKGROUND, np.int64), priority, mass,
                                   np.zeros(priority.size, np.int8), np.full(priority.size, tick, np.int64)))
         if self._pending:
