@@ -130,6 +130,10 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
     md_campaign = report.write_table(out_dir, "campaign", table, display["campaign"])
     md_collateral = to_markdown(display["collateral"])
     (out_dir / "collateral.md").write_text(md_collateral + "\n", encoding="utf-8")
+    md_attribution = ""
+    if all(c in runs.columns for c in comparison.ATTRIBUTION):
+        md_attribution = to_markdown(comparison.attribution_table(runs, baseline))
+        (out_dir / "attribution.md").write_text(md_attribution + "\n", encoding="utf-8")
 
     colors = plots.policy_colors(table["policy"])
     front = pd.Series(False, index=table.index)
@@ -179,6 +183,10 @@ def build_report(runs: pd.DataFrame, sweep_dir: Path, out_dir: Path, baseline: s
         "",
         md_collateral,
         "",
+        *(["### Attribution: when the defenders know whom they face", "",
+            "Day of the first ban of an operator account and of attribution (`policy.attribution`: a linked cluster "
+            "of banned accounts), restricted means over the simulated horizon; the share of the target harvested "
+            "before attribution.", "", md_attribution, ""] if md_attribution else []),
         "![Pareto plot](pareto.png)",
         "",
         "![Cumulative harvest](harvest.png)",

@@ -73,7 +73,7 @@ def _record(overrides: list[str]) -> tuple[int, list[dict]]:
     for provider in model.providers:
         watch(provider)
     model.run_model()
-    days = model.clock.day + 1
+    days = len(model.ledger.days)  # the days simulated to their end (the clock stops at the next day's start)
     result = []
     for out in seen:
         result.append({

@@ -151,3 +151,20 @@ def test_report_end_to_end_from_a_sweep_folder(tmp_path: Path) -> None:
     assert numbers.loc[("churn", "strong"), "legit_users_wrongly_banned_expected_per_100k"] == pytest.approx(52.5)
     assert numbers.loc[("churn", "strong"), "legit_signups_lost"] == pytest.approx(450.0)
     assert numbers.loc[("churn", "strong"), "legit_exchanges_refused_share"] == pytest.approx(0.01)
+
+
+def test_attribution_table_counts_never_attributed_runs_at_the_horizon() -> None:
+    """Two seeds attribute on days 2 and 4, the third never does (horizon 60 = 45 + 15): the
+    restricted mean is (2 + 4 + 60) / 3 = 22 and the cell says 2 of 3 were attributed."""
+    runs = pd.DataFrame({
+        "policy.name": ["p"] * 3 + ["status_quo"] * 3, "attacker.name": ["churn"] * 6, "seed": [0, 1, 2] * 2,
+        "window_days": [45] * 6, "scenario.overrun_days": [15] * 6,
+        "days_to_first_ban": [1, 1, 1, 1, 1, 1], "days_to_attribution": [2, 4, None, 2, 2, 2],
+        "harvest_before_attribution_share": [0.1, 0.2, 1.0, 0.05, 0.05, 0.05],
+    })
+    table = comparison.attribution_table(runs, "status_quo")
+    assert list(table["policy"]) == ["status_quo", "p"]
+    cell = table.loc[table["policy"] == "p", "day of attribution"].item()
+    assert cell.startswith("22 [") and "(2/3 reached; the others count 60)" in cell
+    assert table.loc[table["policy"] == "status_quo", "day of attribution"].item() == "2 [2, 2]"
+    assert table.loc[table["policy"] == "p", "share of the target harvested before it"].item().startswith("43.3%")

@@ -290,3 +290,29 @@ def headline(table: pd.DataFrame, baseline: str) -> list[str]:
             f"non-dominated (blocked share vs users harmed): {', '.join(f'`{p}`' for p in front)}."
         )
     return lines
+
+
+ATTRIBUTION = ("days_to_first_ban", "days_to_attribution", "harvest_before_attribution_share")
+
+
+def attribution_table(runs: pd.DataFrame, baseline: str, arm: str = ARM, stratum: str = STRATUM) -> pd.DataFrame:
+    """When the defenders know whom they face: per (policy, strategy), the day of the first ban of
+    an operator account and the day the campaign is attributed (restricted means over the
+    simulated horizon, so a run that never attributes counts as the horizon, with the share of
+    runs that did), and the share of the target harvested before attribution (mean; a run never
+    attributed counts its whole window). Display strings; the baseline policy first."""
+    horizon = float(horizon_days(runs).max())
+    rows = []
+    for (policy, strategy), cell in runs.groupby([arm, stratum], sort=False):
+        row = {"policy": policy, "strategy": strategy, "seeds": len(cell)}
+        for column, label in (("days_to_first_ban", "day of first ban"), ("days_to_attribution", "day of attribution")):
+            t = estimates.restricted_time(pd.to_numeric(cell[column], errors="coerce"), horizon)
+            reached = "" if t.reached == t.n else f" ({t.reached}/{t.n} reached; the others count {horizon:g})"
+            row[label] = fmt_estimate(t.restricted_mean) + reached
+        row["share of the target harvested before it"] = fmt_estimate(
+            estimates.mean_ci(cell["harvest_before_attribution_share"], lo=0.0, hi=1.0), "share")
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    order = sorted(table["policy"].unique(), key=lambda p: (p != baseline, p))
+    table["policy"] = pd.Categorical(table["policy"], order, ordered=True)
+    return table.sort_values(["policy", "strategy"], kind="stable").astype({"policy": str}).reset_index(drop=True)
