@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -37,11 +38,24 @@ class Phase(enum.Enum):
     PROPAGATE = "propagate"
 
 
+class PlannedHours(Protocol):
+    """A day batch's requests by account and hour, as its sender planned them (built only when a control asks)."""
+
+    @property
+    def peak(self) -> int:
+        """The most requests any account of the batch makes in one hour."""
+
+    def matrix(self, at: np.ndarray | None = None) -> np.ndarray:
+        """Requests of the batch's accounts at positions ``at`` (None: all) in each hour: accounts x 24."""
+
+
 @dataclass
 class TrafficBatch:
     """Requests from a set of accounts in one tick, or in one day for accounts
     advanced a day at a time (``span_hours == 24``; ``profile`` then gives each
-    hour's share of the day). FILTER controls refuse part of it."""
+    hour's share of the day, or ``hours`` each account's requests in each hour
+    when the sender planned them, summing to ``demand``). FILTER controls
+    refuse part of it."""
 
     view: ObservableAccounts
     rows: np.ndarray
@@ -49,6 +63,7 @@ class TrafficBatch:
     clock: Clock
     span_hours: int = 1
     profile: np.ndarray | None = None
+    hours: PlannedHours | None = None
     refused: np.ndarray = field(init=False)
     throttled: np.ndarray | None = field(init=False, default=None)  # allocated on the first throttle
     refused_by: dict[str, int] = field(default_factory=dict)
