@@ -19,10 +19,15 @@ A day at a time (``run.attacker_resolution=day``), the day's requests are
 planned at its first tick by the same hourly rule, as if every request were
 served (the fleet growing at the hours pending accounts come online), and sent
 in one batch per provider with each account's requests by hour, which the
-hourly caps read. What it gives up is the re-plan within the day: a request
-refused at hour ``h`` is asked again from the next day on, not spread over the
-day's later hours (``1/hours_left`` of it an hour). Days on which that, or
-the budget, matters run hour by hour (:meth:`Operator.send`).
+hourly caps read; with nothing refused that is the hourly path's traffic,
+account by account. Hour by hour a request refused at hour ``h`` stays in
+the remaining target, so each later hour asks ``1/hours_left`` of it again:
+those re-asks go in a second batch, with each account's refusals dated as its
+last requests of the day (exact for a block and a daily limit) and the
+re-asks refused at their hour's rate (an estimate: the equivalence is in
+distribution, not exact). The hourly caps see the second batch's hours apart
+from the first's. Days on which a re-plan within the day, or the budget,
+matters run hour by hour (:meth:`Operator.send`).
 
 Spending: an e-mail per account, an identity at the provider's required tier
 per ``accounts_per_identity`` accounts (bought within the day's black-market
@@ -729,6 +734,7 @@ class Operator(mesa.Agent):
         self._send_hour()
 
     def _may_plan_day(self) -> bool:
+        """Before the window's last day, on a day whose plan the budget pacing does not cap."""
         clock = self.world.clock
         return clock.day < clock.window_days - 1 and self._plan_rate is None
 
