@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 from sim.agents.day_plan import HourlySplit
-from sim.config import ConfigError, VolumeCapConfig
+from sim.config import AggregateReportingConfig, ConfigError, VolumeCapConfig
 from sim.config.compose import compose
+from sim.controls.aggregate_reporting import AggregateReporting
 from sim.controls.base import TrafficBatch
 from sim.controls.volume_cap import VolumeCap
 from sim.runner import run
@@ -145,6 +146,33 @@ def test_the_volume_cap_on_a_planned_day_is_the_hour_by_hour_cap():
         served[resolution] = got
     assert served["hour"].tolist() == served["day"].tolist()
     assert served["day"][2] == 0 and 0 < served["day"][0] < hours[0].sum()  # the caps bind
+
+
+def test_the_silent_throttle_on_a_planned_day_is_the_hour_by_hour_throttle():
+    """A flagged group's share of each hour's requests, floored hour by hour: an account asking one or
+    two an hour loses what it would lose hour by hour, not the share of its day."""
+    split = HourlySplit.of(np.array([3] * 12 + [5] * 12), np.full(HOURS_PER_DAY, 2), 0)
+    hours = split.matrix()
+    served = {}
+    for resolution in ("hour", "day"):
+        table = AccountTable(capacity=4)
+        rows = table.add(2, provider=0, status=ACTIVE, is_attacker=True, owner=0, weight=1.0)
+        table.queued[rows] = True  # both in review
+        control = AggregateReporting(AggregateReportingConfig(enabled=True, silent_throttle_share=0.5))
+        control._throttled = np.array([True, False])  # the first one's group was flagged (its report is open)
+        clock = Clock(dt.date(2026, 4, 22), 2)
+        batches = ([(hours[:, h], 1, None) for h in range(HOURS_PER_DAY)] if resolution == "hour"
+                   else [(split.demand(), HOURS_PER_DAY, split)])
+        got = np.zeros(2, dtype=np.int64)
+        for demand, span, planned in batches:
+            batch = TrafficBatch(table.observable(), rows, demand.copy(), clock, span, None, planned)
+            control.apply(batch)
+            got += demand - batch.refused
+            clock.advance()
+        served[resolution] = got
+    assert served["hour"].tolist() == served["day"].tolist()
+    assert served["day"][1] == hours[1].sum() and served["day"][0] < hours[0].sum()
+    assert served["day"][0] > hours[0].sum() - np.floor(0.5 * hours[0].sum())  # not the share of the day
 
 
 @pytest.mark.parametrize("overrides, key", [

@@ -126,8 +126,8 @@ def _check_attacker_resolution(cfg: SimConfig) -> None:
 
     A day's requests are planned at its start and sent in one batch; a control or
     agent that changes what an hour's requests get within the day would need them
-    hour by hour (the volume cap's hourly cap is applied to each account's planned
-    hours, so it is allowed alone).
+    hour by hour (the hourly caps and the silent throttle of aggregate reporting read each
+    account's planned hours, so one hourly cap in a stack is allowed).
     """
     if cfg.run.attacker_resolution != "day":
         return

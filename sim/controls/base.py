@@ -76,6 +76,14 @@ class TrafficBatch:
         """Requests not yet refused by an earlier control."""
         return self.demand - self.refused
 
+    def planned_left(self, left: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+        """Of the planned ``hours`` of the accounts at positions ``at`` (None: all), what ``left`` (one count
+        per account) leaves in each hour: each account's first ``left`` requests in hour order. What an
+        earlier filter refused is so taken from the day's last requests, as a daily limit refuses them hour
+        by hour (a block takes them all)."""
+        kept = np.minimum(np.cumsum(self.hours.matrix(at), axis=1), left[:, None])
+        return np.diff(kept, axis=1, prepend=0)
+
     def refuse(self, control: str, counts: np.ndarray, *, throttle: bool = False) -> None:
         """Refuse ``counts`` more requests per row (at most what remains).
 

@@ -89,8 +89,7 @@ def hourly_served(allowed: np.ndarray, cap: float | np.ndarray, batch: TrafficBa
         c = np.floor(np.asarray(cap, dtype=np.float64))
         if batch.hours.peak <= c.min(initial=np.inf):  # no hour of any account over its cap
             return allowed
-        kept = np.minimum(np.cumsum(batch.hours.matrix(at), axis=1), allowed[:, None])
-        per_hour = np.diff(kept, axis=1, prepend=0)
+        per_hour = batch.planned_left(allowed, at)
         return np.minimum(per_hour, c if c.ndim == 0 else c[:, None]).sum(axis=1).astype(allowed.dtype)
     profile = batch.profile if batch.profile is not None else np.full(HOURS_PER_DAY, 1.0 / HOURS_PER_DAY)
     cap = np.broadcast_to(np.floor(np.asarray(cap, dtype=np.float64)), allowed.shape)
