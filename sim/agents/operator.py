@@ -25,9 +25,10 @@ the remaining target, so each later hour asks ``1/hours_left`` of it again:
 those re-asks go in a second batch, with each account's refusals dated as its
 last requests of the day (exact for a block and a daily limit) and the
 re-asks refused at their hour's rate (an estimate: the equivalence is in
-distribution, not exact). The hourly caps and the silent throttle see the second batch's hours apart
-from the first's. Days on which a re-plan within the day, or the budget,
-matters run hour by hour (:meth:`Operator.send`).
+distribution, not exact). The hourly caps and aggregate reporting's silent
+throttle see the second batch's hours apart from the first's. Days on which a
+re-plan within the day, or the budget, matters run hour by hour
+(:meth:`Operator.send`).
 
 Spending: an e-mail per account, an identity at the provider's required tier
 per ``accounts_per_identity`` accounts (bought within the day's black-market
