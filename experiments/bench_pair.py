@@ -13,7 +13,10 @@ computed pair by pair and its median quoted::
     python experiments/bench_pair.py --before /tmp/before --pairs 3 population=full
 
 ``--after`` defaults to this checkout. Arguments after the options are config
-overrides for both sides (the reference run by default).
+overrides for both sides (the reference run by default); ``--b-override``
+adds one for side B only, so that two settings of one tree can be compared::
+
+    python experiments/bench_pair.py --before . --pairs 5 --b-override run.attacker_resolution=day population=none
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", type=Path, default=ROOT, help="source tree of the code after (B); default this checkout")
     parser.add_argument("--pairs", type=int, default=5, help="interleaved pairs of processes (default 5)")
     parser.add_argument("--inner", type=int, default=2, help="timed runs per process, the best kept (default 2)")
+    parser.add_argument("--b-override", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config override for side B only (repeatable)")
     parser.add_argument("overrides", nargs="*", help="config overrides for both sides")
     args = parser.parse_args(argv)
     for side in (args.before, args.after):
@@ -67,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--before/--after: {side} is not a distill-sim source tree (no sim/__init__.py)")
     if args.pairs < 1 or args.inner < 1:
         parser.error(f"--pairs and --inner must be >= 1 (got {args.pairs}, {args.inner})")
-    print(f"A = {args.before}\nB = {args.after}\noverrides: {' '.join(args.overrides) or '(reference run)'}")
+    print(f"A = {args.before}\nB = {args.after}\noverrides: {' '.join(args.overrides) or '(reference run)'}"
+          + (f"\nB only: {' '.join(args.b_override)}" if args.b_override else ""))
     print("pair | A CPU s | B CPU s | B/A | A RSS MiB | B RSS MiB")
     ratios, a_cpu, b_cpu, a_rss, b_rss = [], [], [], [], []
     for i in range(args.pairs):
         a = measure(args.before, args.overrides, args.inner)
-        b = measure(args.after, args.overrides, args.inner)
+        b = measure(args.after, [*args.overrides, *args.b_override], args.inner)
         ratios.append(b["cpu"] / a["cpu"])
         a_cpu.append(a["cpu"]), b_cpu.append(b["cpu"]), a_rss.append(a["rss_mib"]), b_rss.append(b["rss_mib"])
         print(f"{i + 1} | {a['cpu']:.3f} | {b['cpu']:.3f} | {ratios[-1]:.3f} | {a['rss_mib']:.0f} | {b['rss_mib']:.0f}", flush=True)

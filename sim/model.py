@@ -74,7 +74,8 @@ class DistillationModel(mesa.Model):
         self.populations = self._make_populations()
         owner0 = len(self.populations)
         self.operators = [
-            Operator(self, owner0 + i, spec, cfg.attacker, cfg.costs) for i, spec in enumerate(sc.operators)
+            Operator(self, owner0 + i, spec, cfg.attacker, cfg.costs, by_day=cfg.run.attacker_resolution == "day")
+            for i, spec in enumerate(sc.operators)
         ]
         sample = np.array([np.count_nonzero(self.accounts.provider == i) for i in range(len(self.providers))])
         real = np.array([p.real_users for p in sc.providers])

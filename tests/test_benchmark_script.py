@@ -132,3 +132,15 @@ def test_paired_comparison_refuses_a_folder_that_is_not_a_source_tree(tmp_path: 
     with pytest.raises(SystemExit) as stop:
         pair.main(["--before", str(tmp_path), "--pairs", "1"])
     assert stop.value.code == 2
+
+
+def test_paired_comparison_gives_a_b_override_to_side_b_only(monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Two settings of one tree: ``--b-override`` reaches B's runs and not A's."""
+    pair = _load("bench_pair")
+    seen = []
+    monkeypatch.setattr(pair, "measure", lambda tree, overrides, inner: seen.append(overrides) or {"cpu": 1.0, "rss_mib": 1.0})
+    root = str(EXPERIMENTS.parent)
+    assert pair.main(["--before", root, "--pairs", "2", "--b-override", "run.attacker_resolution=day", "population=none"]) == 0
+    assert seen == [["population=none"], ["population=none", "run.attacker_resolution=day"]] * 2
+    assert "B only: run.attacker_resolution=day" in capsys.readouterr().out

@@ -15,6 +15,21 @@ spread over ``ramp_days``). Every hour it asks for
 sending accounts (an exact integer split, so with every control off the
 campaign gets exactly its target).
 
+A day at a time (``run.attacker_resolution=day``), the day's requests are
+planned at its first tick by the same hourly rule, as if every request were
+served (the fleet growing at the hours pending accounts come online), and sent
+in one batch per provider with each account's requests by hour, which the
+hourly caps read; with nothing refused that is the hourly path's traffic,
+account by account. Hour by hour a request refused at hour ``h`` stays in
+the remaining target, so each later hour asks ``1/hours_left`` of it again:
+those re-asks go in a second batch, with each account's refusals dated as its
+last requests of the day (exact for a block and a daily limit) and the
+re-asks refused at their hour's rate (an estimate: the equivalence is in
+distribution, not exact). The hourly caps and aggregate reporting's silent
+throttle see the second batch's hours apart from the first's. Days on which a
+re-plan within the day, or the budget, matters run hour by hour
+(:meth:`Operator.send`).
+
 Spending: an e-mail per account, an identity at the provider's required tier
 per ``accounts_per_identity`` accounts (bought within the day's black-market
 supply; it buys enough for the share that ends with an account opened), a
@@ -91,6 +106,7 @@ from ..world.accounts import ACTIVE, BANNED, PENDING, AccountTable
 from ..world.calendar import HOURS_PER_DAY
 from ..config import EXIT_TYPES, PROXY_TYPES, TIERS, AttackerConfig, CostsConfig, OperatorSpec, price_per_exchange
 from ..controls.identity_gating import DOCUMENT, EMAIL, Credential, SignUpTerms
+from .day_plan import DayPlan, HourlySplit
 from .traits import beta_trait
 
 if TYPE_CHECKING:
@@ -106,7 +122,12 @@ MIN_PASS_SHARE = 1e-3
 
 
 class Operator(mesa.Agent):
-    """One attacking operator: its target, budget, strategy and fleet."""
+    """One attacking operator: its target, budget, strategy and fleet.
+
+    ``by_day`` (``run.attacker_resolution == "day"``): it plans and sends a
+    day's requests at the day's first tick where hour-by-hour sending would
+    not re-plan them within the day on its own account (see :meth:`send`).
+    """
 
     def __init__(
         self,
@@ -115,6 +136,8 @@ class Operator(mesa.Agent):
         spec: OperatorSpec,
         strategy: AttackerConfig,
         costs: CostsConfig,
+        *,
+        by_day: bool = False,
     ) -> None:
         super().__init__(world)
         self.world = world
@@ -122,6 +145,8 @@ class Operator(mesa.Agent):
         self.spec = spec
         self.strategy = strategy
         self.costs = costs
+        self.by_day = by_day
+        self._hourly_today = True  # with by_day: today runs hour by hour (decided at the day's first tick)
         self.stream = world.streams.generator(f"operator/{spec.name}")
         self.target = int(spec.target_exchanges)
         self.budget = spec.budget_usd  # sanctions may cut it
@@ -687,9 +712,142 @@ class Operator(mesa.Agent):
     # ------------------------------------------------------------------ hourly
 
     def send(self) -> None:
-        """Send this hour's share of the remaining campaign."""
+        """Send this hour's share of the remaining campaign, or (``by_day``) the whole day's at its first hour.
+
+        A day is planned at once only where what is refused within it would not
+        re-plan the rest of it much: before the window's last day (from then on
+        a refused request is asked again within the hours left, not on a later
+        day), on a day whose plan is not capped by the budget (budget pacing
+        re-plans against today's harvest) and whose dearest requests the budget
+        left covers (so no hour's requests are cut to the budget).
+        """
         if not self.active:
             return
+        if self.by_day:
+            clock = self.world.clock
+            if clock.is_day_start:
+                plan = self._plan_day() if self._may_plan_day() else None
+                self._hourly_today = plan is None
+                if plan is not None:
+                    self._send_day(plan)
+            if not self._hourly_today:
+                return
+        self._send_hour()
+
+    def _may_plan_day(self) -> bool:
+        """Before the window's last day, on a day whose plan the budget pacing does not cap."""
+        clock = self.world.clock
+        return clock.day < clock.window_days - 1 and self._plan_rate is None
+
+    def _plan_day(self) -> DayPlan | None:
+        """Today's requests as hour-by-hour sending would make them if every request were served; None when
+        the budget left might not pay for them (and their re-asks) at the dearest request of today's fleet.
+
+        Each hour's goal, fleet (accounts coming online at their hour, appended
+        in order) and even split are those of :meth:`_send_hour`: one scalar
+        step per hour, then array operations over the accounts
+        (:mod:`.day_plan`).
+        """
+        clock = self.world.clock
+        table = self.world.accounts
+        pending = self._pending
+        # The hour of today each pending account comes online (24: not today); one banned while pending never does.
+        due = np.clip(table.active_from[pending] - clock.tick, 0, HOURS_PER_DAY).astype(np.int64)
+        joining = np.flatnonzero((table.status[pending] == PENDING) & (due < HOURS_PER_DAY))
+        joining = joining[np.argsort(due[joining], kind="stable")]
+        fleet = self._sending.size + np.cumsum(np.bincount(due[joining], minlength=HOURS_PER_DAY))[:HOURS_PER_DAY]
+        goals = np.zeros(HOURS_PER_DAY, dtype=np.int64)
+        remaining, last, done = self.remaining, HOURS_PER_DAY - 1, None
+        for h in range(HOURS_PER_DAY):
+            goals[h] = self._goal_at(h, remaining, int(fleet[h]))
+            remaining -= int(goals[h])
+            if remaining <= 0:
+                last = done = h
+                break
+        fleet[last + 1:] = 0
+        rows = np.concatenate([self._sending, pending[joining[: fleet[last] - self._sending.size]]])
+        proxy = self._proxy_cost_per_exchange[table.exit_type[rows]]
+        dearest = float(proxy.max(initial=0.0)) + self._api_cost_per_exchange
+        # What is refused is asked again (:meth:`_reasked`): less than the day's requests again plus one an hour
+        # (the day path runs with at least two days left, so 24 / (hours left - 23) < 1).
+        if self.budget_left < (2 * int(goals.sum()) + HOURS_PER_DAY + 1) * dearest:
+            return None
+        return DayPlan(rows, goals, HourlySplit.of(goals, fleet, self._offset), proxy, done, pending[due > last])
+
+    def _goal_at(self, h: int, remaining: int, n: int) -> int:
+        """The requests of hour ``h`` of today with ``remaining`` still to harvest and ``n`` accounts online
+        (:meth:`_send_hour`'s rule, the budget aside); 0 with no account online."""
+        if n == 0:
+            return 0
+        clock = self.world.clock
+        goal = -(-remaining // max(clock.window_end_tick - clock.tick - h, 1))
+        return max(min(goal, int(n * self._max_per_account_hour) or n), 0)
+
+    def _reasked(self, plan: DayPlan, refused: np.ndarray, remaining: int) -> np.ndarray:
+        """The requests hour-by-hour sending would have added in each hour for what was refused earlier today.
+
+        Hour by hour, a refused request stays in the remaining target, so each
+        later hour's goal ``ceil(remaining / hours_left)`` is re-made on what was
+        served. The refused requests are taken as each account's last of the
+        day (what a daily limit refuses; a block refuses them all), and those
+        re-asked are refused at their hour's rate. ``remaining``: the target
+        left at the day's start.
+        """
+        hit = np.flatnonzero(refused)
+        hours = plan.split.matrix(hit)
+        kept = np.minimum(np.cumsum(hours, axis=1), (hours.sum(axis=1) - refused[hit])[:, None])
+        refused_h = hours.sum(axis=0) - np.diff(kept, axis=1, prepend=0).sum(axis=0)
+        extra = np.zeros(HOURS_PER_DAY, dtype=np.int64)
+        for h in np.flatnonzero(plan.split.fleet):
+            g, r = int(plan.goals[h]), int(refused_h[h])
+            extra[h] = max(self._goal_at(h, remaining, int(plan.split.fleet[h])) - g, 0)
+            remaining -= g - r + int(extra[h]) - round(int(extra[h]) * r / g)
+        return extra
+
+    def _send_day(self, plan: DayPlan) -> None:
+        """Send a planned day in one batch per provider, then in a second what hour-by-hour sending would have
+        asked again today for the refused requests; the day's harvest, refusals and spend."""
+        table = self.world.accounts
+        table.status[plan.rows[self._sending.size:]] = ACTIVE
+        self._set_sending(plan.rows)
+        self._pending = plan.pending
+        remaining = self.remaining
+        refused = self._serve_planned(plan.rows, plan.split, plan.proxy)
+        self._offset = plan.split.offset
+        if refused.any():
+            extra = self._reasked(plan, refused, remaining)
+            if extra.any():
+                again = HourlySplit.of(extra, plan.split.fleet, plan.split.offset)
+                self._serve_planned(plan.rows, again, plan.proxy)
+                self._offset = again.offset
+        if plan.done is not None and self.harvested >= self.target:
+            self.done_tick = self.world.clock.tick + plan.done
+
+    def _serve_planned(self, rows: np.ndarray, split: HourlySplit, proxy: np.ndarray) -> np.ndarray:
+        """Serve a day's split requests as one day batch per provider; book and pay for them.
+        Returns each account's refused requests."""
+        world = self.world
+        demand = split.demand()
+        refused = np.zeros_like(demand)
+        for p, at in self._by_provider(rows):
+            if at is None:
+                batch = world.providers[p].serve(rows, demand, HOURS_PER_DAY, None, split)
+                refused = batch.refused
+            else:
+                batch = world.providers[p].serve(rows[at], demand[at], HOURS_PER_DAY, None, split.narrowed(np.flatnonzero(at)))
+                refused[at] = batch.refused
+            world.ledger.book(attacker=True, batch=batch)
+        asked = int(demand.sum())
+        served = asked - int(refused.sum())
+        self.requested += asked
+        self.refused += asked - served
+        self.harvested += served
+        self._charge("proxy", float((demand * proxy).sum()))
+        self._charge("api", served * self._api_cost_per_exchange)
+        return refused
+
+    def _send_hour(self) -> None:
+        """Send this hour's share of the remaining campaign."""
         world = self.world
         clock = world.clock
         table = world.accounts
@@ -723,7 +881,8 @@ class Operator(mesa.Agent):
         self._offset = (self._offset + extra) % n
         rows = self._sending
         served = 0
-        for p, sel, d in self._by_provider(rows, demand):
+        for p, at in self._by_provider(rows):
+            sel, d = (rows, demand) if at is None else (rows[at], demand[at])
             batch = world.providers[p].serve(sel, d)
             served += int(d.sum() - batch.refused.sum())
             world.ledger.book(attacker=True, batch=batch)
@@ -736,12 +895,13 @@ class Operator(mesa.Agent):
         if self.harvested >= self.target:
             self.done_tick = clock.tick
 
-    def _by_provider(self, rows: np.ndarray, demand: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """Split a batch by provider (no work when the fleet lives on one provider)."""
+    def _by_provider(self, rows: np.ndarray) -> list[tuple[int, np.ndarray | None]]:
+        """Each provider of a batch and its accounts' positions in it: None for all (the fleet lives on one
+        provider, and the rows array itself is passed on, which the controls recognise from hour to hour)."""
         if len(self._providers_used) == 1:
-            return [(next(iter(self._providers_used)), rows, demand)]
+            return [(next(iter(self._providers_used)), None)]
         prov = self.world.accounts.provider[rows]
-        return [(p, rows[prov == p], demand[prov == p]) for p in sorted(self._providers_used)]
+        return [(p, prov == p) for p in sorted(self._providers_used)]
 
     def _charge(self, item: str, usd: float) -> None:
         self.spend[item] += usd

@@ -10,6 +10,7 @@ import numpy as np
 from ..world.accounts import ACTIVE, BANNED, PENDING, ObservableAccounts
 from ..config import INDICATORS, PolicyConfig, ReviewBackground
 from ..controls import QUEUE_SOURCES, Control, DayContext, EvidenceMemory, IdentityGating, Phase, TrafficBatch, build_stack
+from ..controls.base import PlannedHours
 from ..controls.detector import Detector
 from ..controls.link_analysis import LinkAnalysis
 from ..controls.identity_gating import Credential, SignUpTerms
@@ -75,13 +76,15 @@ class Provider(mesa.Agent):
         for control in self.controls:
             control.observe(self.view, rows)
 
-    def serve(self, rows: np.ndarray, demand: np.ndarray, span_hours: int = 1, profile: np.ndarray | None = None) -> TrafficBatch:
+    def serve(self, rows: np.ndarray, demand: np.ndarray, span_hours: int = 1, profile: np.ndarray | None = None,
+              hours: PlannedHours | None = None) -> TrafficBatch:
         """Run a batch of requests through the FILTER controls and book it.
 
         ``span_hours`` is 24 for a whole day's requests of accounts advanced a
-        day at a time; ``profile`` then gives each hour's share.
+        day at a time; ``profile`` then gives each hour's share, or ``hours``
+        each account's requests in each hour (an operator's planned day).
         """
-        batch = TrafficBatch(self.view, rows, demand, self.world.clock, span_hours, profile)
+        batch = TrafficBatch(self.view, rows, demand, self.world.clock, span_hours, profile, hours)
         for control in self._filters:
             control.apply(batch)
         v = self.view

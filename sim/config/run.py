@@ -31,6 +31,13 @@ class RunConfig:
         "day", role=SETTING, choices=("day", "hour"),
         doc="day: legitimate accounts advance a day at a time (principle 3); hour: hour by hour (slower; used to "
             "test that both agree).")
+    attacker_resolution: str = declared(
+        "hour", role=SETTING, choices=("hour", "day"),
+        doc="hour: each operator sends hour by hour; day: a day's requests planned at the day's start and sent in "
+            "one batch per provider (faster; equal in distribution, checked by a test). Days on which a plan "
+            "re-made within the day matters run hour by hour: the window's last day and after, and days on which "
+            "the budget can bind. Refused with resellers, with usage tiers that change within a day (a fractional "
+            "min_age_days) and with hourly caps in both the usage tiers and the volume cap of a stack.")
     write_daily: bool = declared(True, role=SETTING, doc="Whether a run writes its daily series.")
     item_overrides: list[str] = declared(
         default_factory=list, role=SETTING,

@@ -121,6 +121,41 @@ def _check_policy(pol: PolicyConfig, key: str, n_prov: int) -> None:
             raise _fail(f"{key}.shutdown.providers[{j}]", p, f"a provider index in [0, {n_prov - 1}]")
 
 
+def _check_attacker_resolution(cfg: SimConfig) -> None:
+    """What an operator advanced a day at a time cannot match hour by hour: refused, one line each.
+
+    A day's requests are planned at its start and sent in one batch; a control or
+    agent that changes what an hour's requests get within the day would need them
+    hour by hour (the hourly caps and the silent throttle of aggregate reporting read each
+    account's planned hours, so one hourly cap in a stack is allowed).
+    """
+    if cfg.run.attacker_resolution != "day":
+        return
+    why = "run.attacker_resolution=hour"
+    if cfg.scenario.resellers.enabled:
+        raise _fail("scenario.resellers.enabled", True, f"false with run.attacker_resolution=day (resellers carry "
+                    f"operators' traffic hour by hour), or {why}")
+    for key, pol in (("policy", cfg.policy), ("outside_policy", cfg.outside_policy)):
+        tiers = pol.usage_tiers
+        if not tiers.enabled:
+            continue
+        for j, t in enumerate(tiers.tiers):
+            if t.min_age_days != int(t.min_age_days):
+                raise _fail(f"{key}.usage_tiers.tiers[{j}].min_age_days", t.min_age_days,
+                            f"a whole number of days with run.attacker_resolution=day (a tier reached within a day), "
+                            f"or {why}")
+        hourly = [j for j, t in enumerate(tiers.tiers) if math.isfinite(t.hourly_cap)]
+        if hourly and pol.volume_cap.enabled and math.isfinite(pol.volume_cap.per_account_hour):
+            raise _fail(f"{key}.usage_tiers.tiers[{hourly[0]}].hourly_cap", tiers.tiers[hourly[0]].hourly_cap,
+                        f"inf while {key}.volume_cap.per_account_hour is finite with run.attacker_resolution=day "
+                        f"(two hourly caps in one stack), or {why}")
+        ready = cfg.costs.market.ready_accounts
+        if cfg.costs.market.enabled and ready.enabled and ready.age_days != int(ready.age_days):
+            raise _fail("costs.market.ready_accounts.age_days", ready.age_days,
+                        f"a whole number of days with {key}.usage_tiers and run.attacker_resolution=day "
+                        f"(a tier reached within a day), or {why}")
+
+
 def validate(cfg: SimConfig) -> SimConfig:
     """Check every value against its allowed range and every cross-field rule.
 
@@ -179,6 +214,7 @@ def validate(cfg: SimConfig) -> SimConfig:
     route = cfg.attacker.resellers
     if route.base_share > route.max_share:
         raise _fail("attacker.resellers.base_share", route.base_share, f"at most attacker.resellers.max_share ({route.max_share:g})")
+    _check_attacker_resolution(cfg)
     for i, bg in enumerate(cfg.population.review_background):
         key = f"population.review_background[{i}]"
         if not 0 <= bg.provider < n_prov:

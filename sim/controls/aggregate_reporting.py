@@ -19,7 +19,10 @@ A flagged account is queued for review (priority ``review_priority``) and a
 report is opened; it is due ``report_deadline_days`` later (S: 30 days, the
 FinCEN SAR rule). With ``silent_throttle_share > 0`` the accounts of a flagged
 group lose that share of their requests (refused, seen as errors rather than
-rate limiting) until reviewed: silent throttling before a ban (I).
+rate limiting) until reviewed: silent throttling before a ban (I). A batch of
+``d`` requests loses ``floor(share x d)``; a day planned by its sender
+(``TrafficBatch.hours``) loses it hour by hour, ``sum_h floor(share x d_h)``,
+as the same requests sent hour by hour would.
 
 Per-account volume in the reference campaign looked like ordinary use
 (CALIBRATION: ~26 exchanges per account-day), so only sums over linked
@@ -91,7 +94,11 @@ class AggregateReporting(Control):
         hit[inside] = self._throttled[rows[inside]] & batch.view.queued[rows[inside]]
         if hit.any():
             cut = np.zeros_like(batch.demand)
-            cut[hit] = np.floor(batch.remaining[hit] * share).astype(batch.demand.dtype)
+            if batch.hours is None:
+                cut[hit] = np.floor(batch.remaining[hit] * share).astype(batch.demand.dtype)
+            else:  # a planned day: the share of each hour's requests, as hour by hour
+                at = np.flatnonzero(hit)
+                cut[at] = np.floor(batch.planned_left(batch.remaining[at], at) * share).sum(axis=1).astype(batch.demand.dtype)
             batch.refuse(self.name, cut)
 
     def _flag(self, ctx: DayContext) -> None:

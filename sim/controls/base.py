@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -37,11 +38,24 @@ class Phase(enum.Enum):
     PROPAGATE = "propagate"
 
 
+class PlannedHours(Protocol):
+    """A day batch's requests by account and hour, as its sender planned them (built only when a control asks)."""
+
+    @property
+    def peak(self) -> int:
+        """The most requests any account of the batch makes in one hour."""
+
+    def matrix(self, at: np.ndarray | None = None) -> np.ndarray:
+        """Requests of the batch's accounts at positions ``at`` (None: all) in each hour: accounts x 24."""
+
+
 @dataclass
 class TrafficBatch:
     """Requests from a set of accounts in one tick, or in one day for accounts
     advanced a day at a time (``span_hours == 24``; ``profile`` then gives each
-    hour's share of the day). FILTER controls refuse part of it."""
+    hour's share of the day, or ``hours`` each account's requests in each hour
+    when the sender planned them, summing to ``demand``). FILTER controls
+    refuse part of it."""
 
     view: ObservableAccounts
     rows: np.ndarray
@@ -49,6 +63,7 @@ class TrafficBatch:
     clock: Clock
     span_hours: int = 1
     profile: np.ndarray | None = None
+    hours: PlannedHours | None = None
     refused: np.ndarray = field(init=False)
     throttled: np.ndarray | None = field(init=False, default=None)  # allocated on the first throttle
     refused_by: dict[str, int] = field(default_factory=dict)
@@ -60,6 +75,14 @@ class TrafficBatch:
     def remaining(self) -> np.ndarray:
         """Requests not yet refused by an earlier control."""
         return self.demand - self.refused
+
+    def planned_left(self, left: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+        """Of the planned ``hours`` of the accounts at positions ``at`` (None: all), what ``left`` (one count
+        per account) leaves in each hour: each account's first ``left`` requests in hour order. What an
+        earlier filter refused is so taken from the day's last requests, as a daily limit refuses them hour
+        by hour (a block takes them all)."""
+        kept = np.minimum(np.cumsum(self.hours.matrix(at), axis=1), left[:, None])
+        return np.diff(kept, axis=1, prepend=0)
 
     def refuse(self, control: str, counts: np.ndarray, *, throttle: bool = False) -> None:
         """Refuse ``counts`` more requests per row (at most what remains).

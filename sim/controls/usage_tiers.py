@@ -82,7 +82,7 @@ class UsageTiers(Control):
         tier = self.tier_of(v, batch.rows[near], batch.clock.tick)
         allowed = want[near]
         if self._hourly:
-            allowed = hourly_served(allowed, self.per_hour[tier], batch, self.stream)
+            allowed = hourly_served(allowed, self.per_hour[tier], batch, self.stream, near)
         allowed = np.minimum(allowed, np.maximum(self.per_day[tier] - served_today[near], 0.0)).astype(want.dtype)
         excess = np.zeros_like(want)
         excess[near] = want[near] - allowed

@@ -5,7 +5,10 @@ Formulas, for a batch of requests ``d_i`` (after earlier filters):
 
 - hourly cap ``c_h``: an hourly batch is served up to ``min(d_i, c_h)``. A
   batch of accounts advanced a day at a time is split over the 24 hours by the
-  daily cycle (multinomial) and served ``sum_h min(d_i,h, c_h)``;
+  daily cycle (multinomial) and served ``sum_h min(d_i,h, c_h)``; when the
+  sender planned its hours (an operator's day, ``TrafficBatch.hours``), over
+  those hours, of which an earlier filter's refusals took the day's last
+  requests (what a daily limit refuses hour by hour; a block takes them all);
 - daily cap ``c_d``: served up to ``max(0, c_d - u_i)`` where ``u_i`` is what
   the account was already served today;
 - aggregate cap ``C_k`` on indicator type ``k``: accounts sharing indicator
@@ -66,13 +69,15 @@ def exceed_bound(d: np.ndarray, p: float, c: float | np.ndarray) -> np.ndarray:
 
 
 def hourly_served(allowed: np.ndarray, cap: float | np.ndarray, batch: TrafficBatch,
-                  stream: np.random.Generator) -> np.ndarray:
+                  stream: np.random.Generator, at: np.ndarray | None = None) -> np.ndarray:
     """What an hourly cap ``cap`` (one for all, or one per account) lets through of ``allowed``.
 
     An hourly batch: ``min(d_i, c_h)``. A day batch: ``sum_h min(d_i,h, c_h)``
-    over the split of ``d_i`` by the daily cycle, drawn only for the accounts
-    whose busiest hour could exceed ``c_h`` with probability above
-    ``HOURLY_SKIP_PROB``.
+    over the sender's planned hours when it gives them (the first ``allowed``
+    of each account's requests, in hour order), otherwise over the split of
+    ``d_i`` by the daily cycle, drawn only for the accounts whose busiest hour
+    could exceed ``c_h`` with probability above ``HOURLY_SKIP_PROB``.
+    ``at``: the positions in the batch of ``allowed``'s accounts (None: all).
     """
     if batch.span_hours == 1:
         if np.ndim(cap) == 0:
@@ -80,6 +85,12 @@ def hourly_served(allowed: np.ndarray, cap: float | np.ndarray, batch: TrafficBa
             # The largest request under the cap: nothing to clip (the caller gets ``allowed`` back).
             return allowed if allowed.max(initial=0) <= c else np.minimum(allowed, c).astype(allowed.dtype)
         return np.minimum(allowed, np.floor(cap)).astype(allowed.dtype)
+    if batch.hours is not None:
+        c = np.floor(np.asarray(cap, dtype=np.float64))
+        if batch.hours.peak <= c.min(initial=np.inf):  # no hour of any account over its cap
+            return allowed
+        per_hour = batch.planned_left(allowed, at)
+        return np.minimum(per_hour, c if c.ndim == 0 else c[:, None]).sum(axis=1).astype(allowed.dtype)
     profile = batch.profile if batch.profile is not None else np.full(HOURS_PER_DAY, 1.0 / HOURS_PER_DAY)
     cap = np.broadcast_to(np.floor(np.asarray(cap, dtype=np.float64)), allowed.shape)
     over = np.flatnonzero(allowed > cap)
