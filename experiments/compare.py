@@ -4,7 +4,8 @@ Runs (or reads) a sweep of policy presets x attacker strategies x seeds on the
 reference scenario with common random numbers, and writes
 ``results/compare/<timestamp>/``: the comparison tables (CSV + Markdown), a
 Pareto plot (blocked share vs users harmed), the campaign's cumulative harvest
-under each policy, and ``report.md`` / ``report.html``.
+under each policy, when the campaign was first banned and attributed
+(``attribution.md``), and ``report.md`` / ``report.html``.
 
 Usage (from the repository root)::
 

@@ -48,11 +48,10 @@ def _record(overrides: list[str]) -> tuple[int, list[dict]]:
             original(view, rows, priority, mass, source, *args, **kwargs)
             table = model.accounts  # a measurement: it may read the label, controls never do
             legit = ~table.is_attacker[rows] & ~table.is_reseller[rows]
+            day = model.clock.day
             if source == link:
-                day = model.clock.day
                 out["link"][day] = out["link"].get(day, 0.0) + float(np.asarray(mass, float)[legit].sum())
             else:
-                day = model.clock.day
                 queued = np.asarray(mass, float)[legit]
                 out["priority"].append(np.asarray(priority, float)[legit])
                 out["mass"].append(queued)

@@ -2,7 +2,8 @@
 
 Runs ``policy=status_quo`` (unless told otherwise) at two values of
 ``population.sample_size`` over the same seeds, with the extra overrides given, and prints
-each outcome's mean ± standard error at both sizes and their difference in standard errors.
+each outcome's mean ± standard error at both sizes and their absolute difference in standard
+errors (:func:`experiments.analysis.invariance.compare_settings`, as the sample-size table).
 A setting under which a gap closes locates the mechanism behind it (docs/analyses.md, "Does
 the sample size change the answers?"). Runs in-process (no sweep folder).
 
@@ -16,8 +17,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-import numpy as np
+from pathlib import Path
+
+import pandas as pd
 from joblib import Parallel, delayed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from experiments.analysis.invariance import compare_settings, display_table  # noqa: E402
+from experiments.analysis.tables import to_markdown  # noqa: E402
 
 OUTCOMES = ("attacker_accounts_created", "attacker_accounts_banned", "legit_users_wrongly_banned_expected_per_100k",
             "legit_flag_rate_per_account_month", "defender_cost_usd")
@@ -31,10 +39,6 @@ def _outcomes(overrides: list[str]) -> dict[str, float]:
     return {k: float(metrics[k]) for k in OUTCOMES}
 
 
-def _fmt(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs=2, default=(25_000, 250_000), metavar=("SMALL", "LARGE"))
@@ -45,18 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.seeds < 2:
         parser.error(f"--seeds={args.seeds}: at least 2 (a standard error needs two runs)")
     base = ["policy=status_quo", *args.overrides]
-    runs = {size: Parallel(n_jobs=args.jobs)(delayed(_outcomes)([*base, f"population.sample_size={size}", f"seed={s}"])
-                                             for s in range(args.seeds))
-            for size in args.sizes}
-    small, large = args.sizes
+    points = [(size, seed) for size in args.sizes for seed in range(args.seeds)]
+    outcomes = Parallel(n_jobs=args.jobs)(delayed(_outcomes)([*base, f"population.sample_size={size}", f"seed={seed}"])
+                                          for size, seed in points)
+    runs = pd.DataFrame([{"size": size, "world": " ".join(base), **o} for (size, _), o in zip(points, outcomes, strict=True)])
+    table = compare_settings(runs, "size", ["world"], OUTCOMES)
     print(f"{' '.join(base)}; {args.seeds} seeds; mean ± standard error")
-    print(f"| outcome | {small:,} | {large:,} | z |\n|---|---|---|---|")
-    for key in OUTCOMES:
-        a, b = (np.array([r[key] for r in runs[size]]) for size in args.sizes)
-        se_a, se_b = a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size)
-        se = np.hypot(se_a, se_b)
-        z = (a.mean() - b.mean()) / se if se > 0 else 0.0
-        print(f"| {key} | {_fmt(a.mean())} ± {_fmt(se_a)} | {_fmt(b.mean())} ± {_fmt(se_b)} | {z:+.1f} |")
+    print(to_markdown(display_table(table, [], args.sizes, label=lambda v: f"{v:,}")))
     return 0
 
 
