@@ -53,3 +53,17 @@ def test_the_review_capacity_binds_in_real_accounts(runs: pd.DataFrame) -> None:
     assert (runs["reviews_done"] <= 3000 * days * 3 + 1e-6).all()
     assert (runs["reviews_done"] > 0).all()
     assert np.isfinite(runs["reviews_done"]).all()
+
+
+def test_sample_gap_prints_both_sizes_and_refuses_one_seed(capsys) -> None:
+    """experiments/sample_gap.py: one row per outcome with both sizes' mean ± se and |z|; a
+    single seed (no standard error) is refused before anything runs."""
+    from experiments import sample_gap
+
+    assert sample_gap.main(["--sizes", "5000", "10000", "--seeds", "2", "attacker=churn", "scenario.end_date=2026-04-25"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| attacker_accounts_created")]
+    assert len(rows) == 1 and rows[0].count("±") == 2
+    assert "| 5,000 | 10,000 | max \\|z\\| |" in out
+    with pytest.raises(SystemExit):
+        sample_gap.main(["--seeds", "1"])
